@@ -1,0 +1,1 @@
+//! Price alerts: above / below / crossing / % move, evaluated on every trade.

@@ -1,0 +1,1 @@
+//! Application state, actions, the pure update function, commands and the key map.

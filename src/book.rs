@@ -1,0 +1,1 @@
+//! L2 order book and the venue-neutral snapshot + diff sync state machine.

@@ -1,0 +1,1 @@
+//! Configuration: embedded defaults, the user file layered over them, env overrides.

@@ -1,0 +1,1 @@
+//! Logging to a daily-rolling file in the data dir (text or JSON lines).

@@ -1,0 +1,1 @@
+//! Networking helpers: backoff with jitter, reconnecting WebSocket, REST helpers.

@@ -1,0 +1,1 @@
+//! Order manager: journal first, submit, resend safely, reconcile, state machine.

@@ -1,0 +1,1 @@
+//! Positions, average cost, realized / unrealized P&L and equity history.

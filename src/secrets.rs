@@ -1,0 +1,1 @@
+//! Credential storage: the OS keyring, an environment override, and an in-memory store for tests.

@@ -1,0 +1,1 @@
+//! Trades to OHLCV candles for every interval, and SMA / EMA / VWAP indicators.

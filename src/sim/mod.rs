@@ -1,0 +1,1 @@
+//! The built-in exchange simulator: a loopback server speaking the Binance Spot wire protocol.

@@ -1,0 +1,1 @@
+//! SQLite store: one writer thread, batched transactions, migrations and read queries.

@@ -1,0 +1,1 @@
+//! Terminal setup and restore, the input task and the render throttle.

@@ -1,0 +1,1 @@
+//! Drawing: `draw(frame, &AppState)`, one file per pane, and the theme.

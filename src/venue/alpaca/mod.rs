@@ -1,0 +1,1 @@
+//! Alpaca: REST v2 trading and the market data / trade_updates streams.

@@ -1,0 +1,1 @@
+//! Binance Spot: wire parsing, signed REST, market streams and the WebSocket API user stream.

@@ -1,0 +1,1 @@
+//! The paper broker: fills in-process against the live book, no credentials.
