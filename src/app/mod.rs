@@ -1,1 +1,16 @@
-//! Application state, actions, the pure update function, commands and the key map.
+//! Application state, actions, the pure `update` function, commands and the key map.
+
+pub mod action;
+pub mod command;
+pub mod input;
+pub mod keymap;
+pub mod market;
+pub mod nav;
+pub mod state;
+pub mod update;
+
+pub use action::{Action, UserAction};
+pub use command::Command;
+pub use keymap::{Key, KeyMap, KeyPress};
+pub use state::{AppState, BottomTab, Level, Overlay, Pane};
+pub use update::update;

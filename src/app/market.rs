@@ -1,0 +1,56 @@
+//! Folding market data events into the per-symbol views and the feed counters.
+
+use super::command::Command;
+use super::state::{AppState, Level};
+use crate::domain::now_ms;
+use crate::venue::{ConnState, MarketEvent};
+
+/// Applies one market event.
+pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
+    state.feed.msgs_this_s = state.feed.msgs_this_s.saturating_add(1);
+    match ev {
+        MarketEvent::Trade(t) => {
+            state.feed.latency_ms = Some((now_ms() - t.time).max(0));
+            let cap = state.settings.tape_len;
+            let view = state.markets.entry(t.symbol.clone()).or_default();
+            view.last = Some(t.price);
+            view.tape.push_front(t);
+            view.tape.truncate(cap);
+        }
+        MarketEvent::Book { symbol, top } => {
+            state.markets.entry(symbol).or_default().book = top;
+        }
+        MarketEvent::Ticker(t) => {
+            let view = state.markets.entry(t.symbol.clone()).or_default();
+            view.last.get_or_insert(t.last);
+            view.ticker = Some(t);
+        }
+        MarketEvent::Candle { .. } | MarketEvent::History { .. } => {}
+        MarketEvent::Connection { venue, state: conn } => {
+            let level = match &conn {
+                ConnState::Live | ConnState::Connecting => Level::Info,
+                ConnState::Stale | ConnState::Reconnecting { .. } => Level::Warn,
+                ConnState::Down(_) => Level::Error,
+            };
+            state.log(level, format!("{venue}: {}", describe(&conn)));
+            state.connections.insert(venue, conn);
+        }
+        MarketEvent::Notice { venue, message } => {
+            state.flash(Level::Warn, format!("{venue}: {message}"), 6);
+        }
+    }
+    Vec::new()
+}
+
+/// A short description of a connection state for the status bar and log.
+pub fn describe(c: &ConnState) -> String {
+    match c {
+        ConnState::Connecting => "connecting".into(),
+        ConnState::Live => "live".into(),
+        ConnState::Reconnecting { retry_in, reason } => {
+            format!("reconnecting in {}s ({reason})", retry_in.as_secs().max(1))
+        }
+        ConnState::Stale => "stale".into(),
+        ConnState::Down(why) => format!("down: {why}"),
+    }
+}

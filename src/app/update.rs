@@ -1,0 +1,106 @@
+//! `update(&mut AppState, Action) -> Vec<Command>`: the only place state changes. Synchronous,
+//! no I/O.
+
+use super::action::{Action, UserAction};
+use super::command::Command;
+use super::input;
+use super::keymap::{Key, KeyPress};
+use super::market;
+use super::nav;
+use super::state::{AppState, Level, Overlay};
+
+/// Applies one action and returns the effects it asks for.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
+    match action {
+        Action::Key(key) => on_key(state, key),
+        Action::Paste(text) => input::on_paste(state, &text),
+        Action::User(a) => on_user(state, a),
+        Action::Tick(now) => {
+            state.now = now;
+            state.feed.msgs_per_s = std::mem::take(&mut state.feed.msgs_this_s);
+            if state.flash.as_ref().is_some_and(|f| f.until <= now) {
+                state.flash = None;
+            }
+            Vec::new()
+        }
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Action::Market(ev) => market::on_market(state, ev),
+        Action::Signal(name) => {
+            state.log(Level::Warn, format!("received {name}, leaving"));
+            state.quit = true;
+            vec![Command::Quit]
+        }
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Command> {
+    // Ctrl-C always leaves, whatever has focus, so a stuck input can never trap the user.
+    if key == KeyPress::ctrl('c') {
+        return on_user(state, UserAction::Quit);
+    }
+    if input::takes_text(&state.overlay) {
+        return input::on_key(state, key);
+    }
+    if matches!(state.overlay, Overlay::Help { .. }) && key.key == Key::Esc {
+        state.overlay = Overlay::None;
+        return Vec::new();
+    }
+    match state.keymap.get(&key) {
+        Some(a) => on_user(state, a),
+        None => Vec::new(),
+    }
+}
+
+/// Runs a user action (from the key map, the command line or a test).
+pub fn on_user(state: &mut AppState, a: UserAction) -> Vec<Command> {
+    use UserAction as U;
+    if let Overlay::Help { scroll } = &mut state.overlay {
+        match a {
+            U::Down => *scroll = scroll.saturating_add(1),
+            U::Up => *scroll = scroll.saturating_sub(1),
+            U::PageDown => *scroll = scroll.saturating_add(10),
+            U::PageUp => *scroll = scroll.saturating_sub(10),
+            U::Top => *scroll = 0,
+            U::Help | U::Back | U::Select => state.overlay = Overlay::None,
+            U::Quit => return quit(state),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match a {
+        U::Quit => quit(state),
+        U::Help => {
+            state.overlay = Overlay::Help { scroll: 0 };
+            Vec::new()
+        }
+        U::CommandLine => {
+            state.overlay = Overlay::CommandLine(Default::default());
+            Vec::new()
+        }
+        U::Search => {
+            state.overlay = Overlay::Search {
+                input: Default::default(),
+                selected: 0,
+            };
+            Vec::new()
+        }
+        U::Back => {
+            state.overlay = Overlay::None;
+            Vec::new()
+        }
+        U::Redraw => vec![Command::ClearScreen],
+        U::Buy | U::Sell | U::Cancel | U::CancelAll => {
+            state.flash(Level::Warn, "order entry is not built yet", 4);
+            Vec::new()
+        }
+        other => nav::on_nav(state, other),
+    }
+}
+
+fn quit(state: &mut AppState) -> Vec<Command> {
+    state.quit = true;
+    vec![Command::Quit]
+}

@@ -1,0 +1,53 @@
+//! Small drawing helpers shared by the panes: pane borders, empty-state text, number formats.
+
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// A bordered pane with its title; the focused pane gets the focus colour.
+pub fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool, th: &Theme) -> Block<'a> {
+    let style = if focused { th.focus } else { th.border };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(th.borders)
+        .border_style(style)
+        .title(title.into())
+        .title_style(if focused { th.accent } else { th.text })
+}
+
+/// Centred, wrapped, muted text telling the user what will appear in an empty pane.
+pub fn empty_state(f: &mut Frame, area: Rect, lines: &[&str], th: &Theme) {
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::from(Span::styled(*l, th.muted)))
+        .collect();
+    let top_pad = area.height.saturating_sub(text.len() as u16) / 2;
+    let inner = Rect {
+        y: area.y + top_pad,
+        height: area.height - top_pad,
+        ..area
+    };
+    f.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        inner,
+    );
+}
+
+/// `12345` → `12.3k`, for counters in narrow places.
+pub fn compact(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A span padded on the left to `width` (numbers line up on the right).
+pub fn right(text: String, width: usize, style: Style) -> Span<'static> {
+    Span::styled(format!("{text:>width$}"), style)
+}
