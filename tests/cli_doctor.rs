@@ -147,3 +147,31 @@ fn completions_are_generated() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("speedtrade"));
 }
+
+#[test]
+fn logs_go_to_a_daily_file_in_the_data_dir_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = speedtrade(
+        &["doctor", "--log-level", "debug"],
+        "[logging]\nformat = \"json\"\n",
+        &dir,
+    );
+    assert!(out.status.code().is_some());
+    let logs: Vec<_> = std::fs::read_dir(dir.path().join("data/logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let name = logs[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.starts_with("speedtrade.") && name.ends_with(".log"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&logs[0]).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["fields"]["message"], "speedtrade starting", "{text}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("speedtrade starting"),
+        "logs never go to stdout"
+    );
+}
