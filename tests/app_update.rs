@@ -224,3 +224,120 @@ fn a_user_key_map_replaces_the_defaults() {
     press(&mut s, "x");
     assert!(s.quit);
 }
+
+fn ticker(
+    symbol: &str,
+    last: &str,
+    change: &str,
+    quote_volume: i64,
+) -> speedtrade::venue::MarketEvent {
+    use speedtrade::domain::{Price, Qty, Ticker24h};
+    let p = Price::parse(last).unwrap();
+    speedtrade::venue::MarketEvent::Ticker(Ticker24h {
+        symbol: sym(symbol),
+        last: p,
+        open: p,
+        high: p,
+        low: p,
+        volume: Qty::from_int(1),
+        quote_volume: quote_volume.into(),
+        change_pct: change.parse().unwrap(),
+        time: 0,
+    })
+}
+
+#[test]
+fn sorting_the_watchlist_keeps_the_selection() {
+    let mut s = state();
+    for (symbol, chg, vol) in [
+        ("BTCUSDT", "1.5", 900),
+        ("ETHUSDT", "-2", 500),
+        ("SOLUSDT", "7.25", 100),
+    ] {
+        update(&mut s, Action::Market(ticker(symbol, "10", chg, vol)));
+    }
+    press(&mut s, "o");
+    let names = |s: &AppState| {
+        s.watch_rows()
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&s)[..3], ["BNBUSDT", "BTCUSDT", "DOGEUSDT"]);
+    press(&mut s, "o");
+    assert_eq!(
+        names(&s)[..3],
+        ["SOLUSDT", "BTCUSDT", "ETHUSDT"],
+        "by 24 h change, no data last"
+    );
+    assert_eq!(
+        s.watch_rows()[s.watch_cursor],
+        &sym("BTCUSDT"),
+        "the cursor follows the selection"
+    );
+    press(&mut s, "k");
+    assert_eq!(s.selected, sym("SOLUSDT"), "moving walks the sorted order");
+    press(&mut s, "o");
+    assert_eq!(
+        names(&s)[..3],
+        ["BTCUSDT", "ETHUSDT", "SOLUSDT"],
+        "by quote volume"
+    );
+    press(&mut s, "o");
+    assert_eq!(
+        names(&s),
+        [
+            "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT"
+        ]
+    );
+}
+
+#[test]
+fn left_and_right_in_the_book_change_the_grouping() {
+    let mut s = state();
+    update(
+        &mut s,
+        Action::Market(ticker("BTCUSDT", "90000.12", "0", 1)),
+    );
+    for _ in 0..2 {
+        key(&mut s, Key::Tab);
+    }
+    assert_eq!(s.focus, Pane::Book);
+    let group = |s: &AppState| s.book_group.map(|g| g.to_string());
+    key(&mut s, Key::Right);
+    assert_eq!(group(&s).as_deref(), Some("0.1"));
+    press(&mut s, "llll");
+    assert_eq!(
+        group(&s).as_deref(),
+        Some("100"),
+        "stops at the coarsest step"
+    );
+    press(&mut s, "hhh");
+    assert_eq!(group(&s).as_deref(), Some("0.1"));
+    press(&mut s, "h");
+    assert_eq!(group(&s), None, "finest is the raw book");
+}
+
+#[test]
+fn a_price_move_highlights_until_the_next_tick() {
+    use speedtrade::app::PriceMove;
+    use speedtrade::domain::{Price, Qty, Side, Trade};
+    let mut s = state();
+    let trade = |p: &str| {
+        Action::Market(speedtrade::venue::MarketEvent::Trade(Trade {
+            symbol: sym("ETHUSDT"),
+            id: 1,
+            price: Price::parse(p).unwrap(),
+            qty: Qty::from_int(1),
+            taker_side: Side::Buy,
+            time: 1_700_000_000_000,
+        }))
+    };
+    update(&mut s, trade("3000"));
+    update(&mut s, trade("3000.5"));
+    assert_eq!(s.markets[&sym("ETHUSDT")].moved, Some(PriceMove::Up));
+    update(&mut s, Action::Tick(1_700_000_001_000));
+    assert_eq!(s.markets[&sym("ETHUSDT")].moved, None);
+    update(&mut s, trade("2999"));
+    assert_eq!(s.markets[&sym("ETHUSDT")].moved, Some(PriceMove::Down));
+}

@@ -74,11 +74,13 @@ pub enum UserAction {
     ChartMode,
     /// Clear and redraw the whole screen.
     Redraw,
+    /// Cycle the watchlist order: yours, by name, by change, by volume.
+    Sort,
 }
 
 impl UserAction {
     /// Every action, in help order: (action, config name, description).
-    pub const TABLE: [(UserAction, &'static str, &'static str); 33] = [
+    pub const TABLE: [(UserAction, &'static str, &'static str); 34] = [
         (UserAction::Quit, "quit", "quit"),
         (UserAction::Help, "help", "show / hide this help"),
         (UserAction::CommandLine, "command_line", "command line"),
@@ -124,13 +126,14 @@ impl UserAction {
         (UserAction::ZoomOut, "zoom_out", "zoom chart out"),
         (UserAction::ChartMode, "chart_mode", "candles / line"),
         (UserAction::Redraw, "redraw", "redraw screen"),
+        (UserAction::Sort, "sort", "sort watchlist"),
     ];
 
     /// Every action, in help order.
-    pub const ALL: [UserAction; 33] = {
-        let mut all = [UserAction::Quit; 33];
+    pub const ALL: [UserAction; 34] = {
+        let mut all = [UserAction::Quit; 34];
         let mut i = 0;
-        while i < 33 {
+        while i < 34 {
             all[i] = Self::TABLE[i].0;
             i += 1;
         }

@@ -13,16 +13,21 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
             state.feed.latency_ms = Some((now_ms() - t.time).max(0));
             let cap = state.settings.tape_len;
             let view = state.markets.entry(t.symbol.clone()).or_default();
-            view.last = Some(t.price);
+            view.set_last(t.price, t.time);
+            view.observe(t.price, t.qty);
             view.tape.push_front(t);
             view.tape.truncate(cap);
         }
         MarketEvent::Book { symbol, top } => {
-            state.markets.entry(symbol).or_default().book = top;
+            let view = state.markets.entry(symbol).or_default();
+            view.book = top;
+            view.observe_book();
         }
         MarketEvent::Ticker(t) => {
             let view = state.markets.entry(t.symbol.clone()).or_default();
-            view.last.get_or_insert(t.last);
+            if view.last.is_none() {
+                view.set_last(t.last, t.time);
+            }
             view.ticker = Some(t);
         }
         MarketEvent::Candle { .. } | MarketEvent::History { .. } => {}

@@ -8,9 +8,11 @@ pub mod market;
 pub mod nav;
 pub mod state;
 pub mod update;
+pub mod view;
 
 pub use action::{Action, UserAction};
 pub use command::Command;
 pub use keymap::{Key, KeyMap, KeyPress};
 pub use state::{AppState, BottomTab, Level, Overlay, Pane};
 pub use update::update;
+pub use view::{MarketView, PriceMove, WatchSort};

@@ -3,6 +3,7 @@
 use super::action::UserAction;
 use super::command::Command;
 use super::state::{AppState, BottomTab, Pane};
+use super::view::group_steps;
 use crate::domain::{Interval, Symbol};
 
 /// Handles the actions that move focus, cursors, tabs and the chart view.
@@ -25,6 +26,10 @@ pub fn on_nav(state: &mut AppState, a: UserAction) -> Vec<Command> {
         U::ZoomIn => state.chart.zoom = (state.chart.zoom + 1).min(5),
         U::ZoomOut => state.chart.zoom = state.chart.zoom.saturating_sub(1).max(1),
         U::ChartMode => state.chart.line_mode = !state.chart.line_mode,
+        U::Sort => {
+            state.watch_sort = state.watch_sort.next();
+            follow_selection(state);
+        }
         U::Up | U::Down | U::Top | U::Bottom | U::PageUp | U::PageDown | U::Left | U::Right => {
             return move_cursor(state, a);
         }
@@ -90,6 +95,11 @@ fn move_cursor(state: &mut AppState, a: UserAction) -> Vec<Command> {
                 return select_watch_row(state);
             }
         }
+        Pane::Book => match a {
+            U::Right => step_grouping(state, true),
+            U::Left => step_grouping(state, false),
+            _ => {}
+        },
         Pane::Chart => match a {
             U::Left | U::PageUp => state.chart.offset += if a == U::Left { 1 } else { 20 },
             U::Right | U::PageDown => {
@@ -105,27 +115,63 @@ fn move_cursor(state: &mut AppState, a: UserAction) -> Vec<Command> {
             let len = state.log.len().max(1);
             state.bottom_cursor = moved(state.bottom_cursor, len, a);
         }
-        Pane::Book | Pane::Tape | Pane::Ticket => {}
+        Pane::Tape | Pane::Ticket => {}
     }
     Vec::new()
 }
 
 fn select_watch_row(state: &mut AppState) -> Vec<Command> {
-    match state.watchlist.get(state.watch_cursor).cloned() {
+    match state
+        .watch_rows()
+        .get(state.watch_cursor)
+        .map(|s| (*s).clone())
+    {
         Some(sym) => select_symbol(state, sym),
         None => Vec::new(),
     }
 }
 
-/// Makes `sym` the selected symbol (chart, book, tape, ticket follow it).
-pub fn select_symbol(state: &mut AppState, sym: Symbol) -> Vec<Command> {
-    if let Some(i) = state.watchlist.iter().position(|s| *s == sym) {
+/// Puts the watchlist cursor on the selected symbol (after a re-sort).
+fn follow_selection(state: &mut AppState) {
+    if let Some(i) = state
+        .watch_rows()
+        .iter()
+        .position(|s| **s == state.selected)
+    {
         state.watch_cursor = i;
     }
+}
+
+/// Coarser (`true`) or finer ladder grouping; finer than the finest step is no grouping.
+fn step_grouping(state: &mut AppState, coarser: bool) {
+    let Some(mid) = state
+        .selected_market()
+        .and_then(|m| m.last.or(m.book.best_bid().map(|l| l.price)))
+    else {
+        return;
+    };
+    let steps = group_steps(mid);
+    let now = state
+        .book_group
+        .and_then(|g| steps.iter().position(|s| *s == g));
+    state.book_group = match (now, coarser) {
+        (None, true) => steps.first().copied(),
+        (None, false) => None,
+        (Some(i), true) => steps.get(i + 1).or(steps.last()).copied(),
+        (Some(0), false) => None,
+        (Some(i), false) => steps.get(i - 1).copied(),
+    };
+}
+
+/// Makes `sym` the selected symbol (chart, book, tape, ticket follow it).
+pub fn select_symbol(state: &mut AppState, sym: Symbol) -> Vec<Command> {
     if state.selected == sym {
+        follow_selection(state);
         return Vec::new();
     }
     state.selected = sym.clone();
+    state.book_group = None;
+    follow_selection(state);
     state.chart.offset = 0;
     vec![
         Command::SelectSymbol(sym.clone()),

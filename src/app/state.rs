@@ -1,8 +1,9 @@
 //! The application state the screen is drawn from. Only `update` changes it; the UI reads it.
 
 use super::keymap::KeyMap;
+pub use super::view::{MarketView, PriceMove, WatchSort};
 use crate::config::{ClockZone, Config, Mode, ThemeName};
-use crate::domain::{BookTop, Interval, Price, Symbol, Ticker24h, TimeMs, Trade, VenueId};
+use crate::domain::{Interval, Price, Symbol, TimeMs, VenueId};
 use crate::venue::ConnState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -182,19 +183,6 @@ pub struct ChartView {
     pub line_mode: bool,
 }
 
-/// What the app knows about one symbol's market.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct MarketView {
-    /// Last trade price.
-    pub last: Option<Price>,
-    /// 24 h statistics.
-    pub ticker: Option<Ticker24h>,
-    /// Best levels of the book.
-    pub book: BookTop,
-    /// Recent trades, newest first, bounded by `Settings::tape_len`.
-    pub tape: VecDeque<Trade>,
-}
-
 /// Feed health for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FeedStats {
@@ -229,8 +217,12 @@ pub struct AppState {
     pub bottom_cursor: usize,
     /// Watchlist symbols, in display order.
     pub watchlist: Vec<Symbol>,
-    /// Highlighted watchlist row.
+    /// Highlighted watchlist row (an index into [`AppState::watch_rows`]).
     pub watch_cursor: usize,
+    /// Watchlist order.
+    pub watch_sort: WatchSort,
+    /// Ladder grouping: levels merged into buckets of this price step (`None`: raw levels).
+    pub book_group: Option<Price>,
     /// The symbol the chart, book, tape and ticket show.
     pub selected: Symbol,
     /// Chart view settings.
@@ -295,6 +287,8 @@ impl AppState {
             bottom_cursor: 0,
             watchlist,
             watch_cursor,
+            watch_sort: WatchSort::Manual,
+            book_group: None,
             selected,
             chart: ChartView {
                 interval: ui.chart_interval,
@@ -316,6 +310,11 @@ impl AppState {
     /// Market data of the selected symbol, if any has arrived.
     pub fn selected_market(&self) -> Option<&MarketView> {
         self.markets.get(&self.selected)
+    }
+
+    /// The watchlist in display order (sorted per [`AppState::watch_sort`]).
+    pub fn watch_rows(&self) -> Vec<&Symbol> {
+        super::view::sorted_rows(&self.watchlist, &self.markets, self.watch_sort)
     }
 
     /// Appends to the log tab, dropping the oldest past [`LOG_CAP`].

@@ -21,6 +21,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             if state.flash.as_ref().is_some_and(|f| f.until <= now) {
                 state.flash = None;
             }
+            for view in state.markets.values_mut() {
+                view.moved = None;
+            }
             Vec::new()
         }
         Action::Resize(w, h) => {

@@ -15,10 +15,9 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     let block = pane_block(" Trades ", s.focus == Pane::Tape, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let tape = s
-        .selected_market()
-        .map(|m| &m.tape)
-        .filter(|t| !t.is_empty());
+    let view = s.selected_market();
+    let (price_dp, qty_dp) = view.map_or((2, 4), |v| (v.price_dp, v.qty_dp));
+    let tape = view.map(|m| &m.tape).filter(|t| !t.is_empty());
     let Some(tape) = tape else {
         let msg = format!("{} trades stream here.", s.selected);
         empty_state(f, inner, &[&msg], th);
@@ -43,8 +42,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
                 .collect();
             Line::from(vec![
                 Span::styled(format!("{time:<time_w$}"), th.muted),
-                right(t.price.to_string(), price_w, style),
-                right(t.qty.to_string(), qty_w, th.text),
+                right(t.price.fmt_dp(price_dp), price_w, style),
+                right(t.qty.fmt_dp(qty_dp), qty_w, th.text),
             ])
         })
         .collect();

@@ -33,6 +33,14 @@ pub struct Theme {
     pub warn: Style,
     /// Errors.
     pub error: Style,
+    /// Background of a price that just rose.
+    pub flash_up: Style,
+    /// Background of a price that just fell.
+    pub flash_down: Style,
+    /// Cumulative depth bars on the bid side.
+    pub bid_bar: Style,
+    /// Cumulative depth bars on the ask side.
+    pub ask_bar: Style,
     /// Border characters.
     pub borders: border::Set<'static>,
 }
@@ -57,6 +65,10 @@ impl Theme {
                 live: bold.add_modifier(Modifier::REVERSED),
                 warn: bold,
                 error: bold,
+                flash_up: Style::new().add_modifier(Modifier::REVERSED),
+                flash_down: Style::new().add_modifier(Modifier::REVERSED),
+                bid_bar: Style::new().add_modifier(Modifier::DIM),
+                ask_bar: Style::new().add_modifier(Modifier::DIM),
                 borders,
             },
             ThemeName::Dark | ThemeName::Light => {
@@ -85,6 +97,10 @@ impl Theme {
                         .add_modifier(Modifier::BOLD),
                     warn: Style::new().fg(Color::Yellow),
                     error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    flash_up: Style::new().bg(Color::Indexed(22)),
+                    flash_down: Style::new().bg(Color::Indexed(52)),
+                    bid_bar: Style::new().fg(Color::Indexed(22)),
+                    ask_bar: Style::new().fg(Color::Indexed(52)),
                     borders,
                 }
             }

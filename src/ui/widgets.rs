@@ -47,6 +47,38 @@ pub fn compact(n: u64) -> String {
     }
 }
 
+/// A decimal amount in 4 significant characters: `1234567.8` → `1.2M`.
+pub fn compact_decimal(d: rust_decimal::Decimal) -> String {
+    use rust_decimal::prelude::ToPrimitive;
+    let v = d.to_f64().unwrap_or(0.0);
+    match v.abs() {
+        x if x >= 1e9 => format!("{:.1}B", v / 1e9),
+        x if x >= 1e6 => format!("{:.1}M", v / 1e6),
+        x if x >= 1e3 => format!("{:.1}k", v / 1e3),
+        _ => format!("{v:.0}"),
+    }
+}
+
+/// Eight-level block sparkline of `points` (newest last), right-aligned in `width` cells.
+pub fn sparkline(points: &[crate::domain::Price], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let shown = &points[points.len().saturating_sub(width)..];
+    let (Some(lo), Some(hi)) = (shown.iter().min(), shown.iter().max()) else {
+        return " ".repeat(width);
+    };
+    let span = (hi.units() - lo.units()).max(1) as i128;
+    let mut out = " ".repeat(width - shown.len());
+    for p in shown {
+        let level = (i128::from(p.units() - lo.units()) * 7 / span) as usize;
+        out.push(if hi == lo {
+            BARS[3]
+        } else {
+            BARS[level.min(7)]
+        });
+    }
+    out
+}
+
 /// A span padded on the left to `width` (numbers line up on the right).
 pub fn right(text: String, width: usize, style: Style) -> Span<'static> {
     Span::styled(format!("{text:>width$}"), style)
