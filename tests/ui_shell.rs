@@ -167,3 +167,55 @@ fn ascii_borders_when_unicode_is_off() {
     assert!(all.is_ascii(), "only ASCII is drawn: {all}");
     assert!(all.contains("+ Watchlist -") && all.contains('|'));
 }
+
+/// 120 one-minute candles on a deterministic zig-zag.
+fn candles() -> Vec<speedtrade::domain::Candle> {
+    let mut price: i64 = 9_000_000; // cents
+    (0..120)
+        .map(|i: i64| {
+            let open = price;
+            let step = [37, -52, 18, 64, -29, -41, 55, 12][(i % 8) as usize] * ((i % 5) + 1);
+            price += step;
+            let (hi, lo) = (open.max(price) + 23, open.min(price) - 17);
+            let cents = |c: i64| Price::parse(&format!("{}.{:02}", c / 100, c % 100)).unwrap();
+            speedtrade::domain::Candle {
+                open_time: NOW - (120 - i) * 60_000,
+                open: cents(open),
+                high: cents(hi),
+                low: cents(lo),
+                close: cents(price),
+                volume: Qty::parse(&format!("{}.5", 3 + (i * 7) % 11)).unwrap(),
+                quote_volume: Default::default(),
+                trades: 10,
+                closed: true,
+            }
+        })
+        .collect()
+}
+
+fn with_candles() -> AppState {
+    let mut s = with_market();
+    let history = MarketEvent::History {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        interval: speedtrade::domain::Interval::M1,
+        candles: candles(),
+    };
+    update(&mut s, Action::Market(history));
+    s
+}
+
+#[test]
+fn chart_with_candles_120x40() {
+    insta::assert_snapshot!(render(&with_candles(), 120, 40).backend());
+}
+
+#[test]
+fn chart_line_mode_scrolled_back_120x40() {
+    let mut s = with_candles();
+    s.focus = speedtrade::app::Pane::Chart;
+    for c in "mhhhhh".chars() {
+        update(&mut s, Action::Key(KeyPress::char(c)));
+    }
+    assert_eq!(s.chart.offset, 5);
+    insta::assert_snapshot!(render(&s, 120, 40).backend());
+}

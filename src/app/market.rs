@@ -2,7 +2,8 @@
 
 use super::command::Command;
 use super::state::{AppState, Level};
-use crate::domain::now_ms;
+use super::view::CANDLE_CAP;
+use crate::domain::{Candle, now_ms};
 use crate::venue::{ConnState, MarketEvent};
 
 /// Applies one market event.
@@ -30,7 +31,23 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
             }
             view.ticker = Some(t);
         }
-        MarketEvent::Candle { .. } | MarketEvent::History { .. } => {}
+        MarketEvent::Candle {
+            symbol,
+            interval,
+            candle,
+        } => {
+            let view = state.markets.entry(symbol).or_default();
+            view.observe(candle.high, candle.volume);
+            merge_candles(view.candles.entry(interval).or_default(), vec![candle]);
+        }
+        MarketEvent::History {
+            symbol,
+            interval,
+            candles,
+        } => {
+            let view = state.markets.entry(symbol).or_default();
+            merge_candles(view.candles.entry(interval).or_default(), candles);
+        }
         MarketEvent::Connection { venue, state: conn } => {
             let level = match &conn {
                 ConnState::Live | ConnState::Connecting => Level::Info,
@@ -45,6 +62,20 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
         }
     }
     Vec::new()
+}
+
+/// Merges candles (oldest first) into `list`: a candle with an open time already present
+/// replaces it, newer ones are appended; the oldest are dropped past [`CANDLE_CAP`].
+pub fn merge_candles(list: &mut Vec<Candle>, new: Vec<Candle>) {
+    for c in new {
+        match list.binary_search_by_key(&c.open_time, |x| x.open_time) {
+            Ok(i) => list[i] = c,
+            Err(i) => list.insert(i, c),
+        }
+    }
+    if list.len() > CANDLE_CAP {
+        list.drain(..list.len() - CANDLE_CAP);
+    }
 }
 
 /// A short description of a connection state for the status bar and log.

@@ -1,7 +1,10 @@
 //! Per-symbol market views (last price, ticker, book, tape, sparkline) and watchlist ordering.
 
-use crate::domain::{BookTop, Price, Symbol, Ticker24h, TimeMs, Trade};
+use crate::domain::{BookTop, Candle, Interval, Price, Symbol, Ticker24h, TimeMs, Trade};
 use std::collections::{HashMap, VecDeque};
+
+/// Candles kept per symbol and interval.
+pub const CANDLE_CAP: usize = 1500;
 
 /// Sparkline points kept per symbol (one per minute).
 pub const SPARK_POINTS: usize = 30;
@@ -32,6 +35,8 @@ pub struct MarketView {
     pub spark: VecDeque<Price>,
     /// The minute of the newest spark point.
     pub spark_minute: i64,
+    /// Candles per interval, oldest first, bounded by [`CANDLE_CAP`].
+    pub candles: HashMap<Interval, Vec<Candle>>,
     /// Decimals to show prices with: the most seen so far (or the instrument's tick).
     pub price_dp: u32,
     /// Decimals to show quantities with.
