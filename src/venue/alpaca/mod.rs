@@ -35,7 +35,7 @@ pub use broker::AlpacaBroker;
 pub use credentials::AlpacaCredentials;
 pub use data::{AlpacaChannels, AlpacaDataFeed, AlpacaDataOptions, AlpacaFeed};
 pub use parse::{AlpacaParseError, CancelAllEntry, stock_tick_size};
-pub use parse_stream::{AlpacaDataItem, AlpacaStreamItem};
+pub use parse_stream::{AlpacaDataItem, AlpacaStreamItem, parse_data_frame, parse_stream_message};
 pub use trading_stream::{AlpacaStreamOptions, AlpacaTradingStream};
 
 /// Base URLs for one Alpaca account (paper or live). The lead maps config onto this; the
