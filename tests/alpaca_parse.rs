@@ -1,5 +1,6 @@
 //! Every relevant Alpaca sample from the venue's docs (tests/fixtures) parsed into domain types,
 //! table-driven with a label per case.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 mod alpaca_support;
 

@@ -1,6 +1,7 @@
 //! The Alpaca broker against a real HTTP server on 127.0.0.1 speaking Alpaca REST v2: auth
 //! headers checked, order bodies captured, real sample bodies returned, and every error class
 //! (401/403/404/422/429/5xx/207, timeouts, dropped and refused connections) classified.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 mod alpaca_support;
 

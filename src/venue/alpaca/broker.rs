@@ -7,7 +7,7 @@
 //! outcome the order manager asks [`Broker::query`], which uses
 //! `GET /v2/orders:by_client_order_id`.
 
-use super::data::AlpacaFeed;
+use super::data_options::AlpacaFeed;
 use super::num::rfc3339;
 use super::order_body::order_body;
 use super::parse::{

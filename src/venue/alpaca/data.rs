@@ -11,6 +11,7 @@
 //! (change % against today's open; Alpaca's stream has no previous close) plus a 1d candle.
 
 use super::backoff::Backoff;
+use super::data_options::{AlpacaChannels, AlpacaDataOptions};
 use super::data_state::{BookOutbox, Closed, SideInference, SubCmd, Subscriptions};
 use super::parse_stream::{AlpacaDataItem, describe_data_error, parse_data_frame};
 use super::wire_stream::AlpacaAuthMsg;
@@ -25,107 +26,6 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
-
-/// Which Alpaca market data feed to stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AlpacaFeed {
-    /// IEX only (free plan).
-    Iex,
-    /// All US exchanges (paid plan).
-    Sip,
-    /// The always-on test stream (symbol `FAKEPACA`).
-    Test,
-}
-
-impl AlpacaFeed {
-    /// The path segment / query value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlpacaFeed::Iex => "iex",
-            AlpacaFeed::Sip => "sip",
-            AlpacaFeed::Test => "test",
-        }
-    }
-}
-
-impl std::str::FromStr for AlpacaFeed {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "iex" => Ok(AlpacaFeed::Iex),
-            "sip" => Ok(AlpacaFeed::Sip),
-            "test" => Ok(AlpacaFeed::Test),
-            other => Err(format!("unknown Alpaca feed `{other}` (iex, sip or test)")),
-        }
-    }
-}
-
-/// Which channels a (un)subscribe applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AlpacaChannels {
-    /// Trades → [`MarketEvent::Trade`].
-    pub trades: bool,
-    /// Quotes → [`MarketEvent::Book`] (one level).
-    pub quotes: bool,
-    /// Minute bars → [`MarketEvent::Candle`] (1m).
-    pub bars: bool,
-    /// Daily bars → [`MarketEvent::Ticker`] and a 1d candle.
-    pub daily_bars: bool,
-}
-
-impl AlpacaChannels {
-    /// No channel.
-    pub const NONE: Self = Self {
-        trades: false,
-        quotes: false,
-        bars: false,
-        daily_bars: false,
-    };
-    /// Every channel.
-    pub const ALL: Self = Self {
-        trades: true,
-        quotes: true,
-        bars: true,
-        daily_bars: true,
-    };
-}
-
-impl Default for AlpacaChannels {
-    /// Trades, quotes and minute bars (what the watchlist, ladder and chart need).
-    fn default() -> Self {
-        Self {
-            daily_bars: false,
-            ..Self::ALL
-        }
-    }
-}
-
-/// Tuning for [`AlpacaDataFeed`]; the defaults suit the real service.
-#[derive(Debug, Clone)]
-pub struct AlpacaDataOptions {
-    /// Feed to stream (default IEX, the free plan).
-    pub feed: AlpacaFeed,
-    /// First reconnect delay (default 500 ms).
-    pub reconnect_min: Duration,
-    /// Longest reconnect delay (default 30 s).
-    pub reconnect_max: Duration,
-    /// Ping period; no frame at all for 3 periods counts as a dead connection (default 20 s).
-    pub ping_interval: Duration,
-    /// Limit for connecting and for each handshake step (default 10 s).
-    pub handshake_timeout: Duration,
-}
-
-impl Default for AlpacaDataOptions {
-    fn default() -> Self {
-        Self {
-            feed: AlpacaFeed::Iex,
-            reconnect_min: Duration::from_millis(500),
-            reconnect_max: Duration::from_secs(30),
-            ping_interval: Duration::from_secs(20),
-            handshake_timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 /// A running market data stream. Dropping it stops the task.
 #[derive(Debug)]
@@ -307,6 +207,7 @@ impl DataTask {
 
     /// One connection from connect to loss.
     async fn session(&mut self) -> End {
+        self.last_error = None;
         let mut ws = match ws::connect(&self.url, self.options.handshake_timeout).await {
             Ok(ws) => ws,
             Err(e) => return End::Lost(e),
@@ -332,6 +233,10 @@ impl DataTask {
         let auth = serde_json::to_string(&auth).map_err(|e| End::Fatal(e.to_string()))?;
         ws::send_text(ws, auth).await.map_err(End::Lost)?;
         self.expect(ws, AlpacaDataItem::Authenticated).await?;
+        // Changes asked while connecting go out in the one full subscribe below.
+        while let Ok(cmd) = self.cmds.try_recv() {
+            self.apply(&cmd);
+        }
         if let Some(sub) = self.subs.full() {
             ws::send_text(ws, sub).await.map_err(End::Lost)?;
         }
@@ -392,8 +297,8 @@ impl DataTask {
                     None => Ok(()),
                 },
                 Wake::Ping if last_rx.elapsed() > period * 3 => Err(End::Lost(format!(
-                    "nothing from Alpaca for {}s",
-                    (period * 3).as_secs()
+                    "nothing from Alpaca for {:?}",
+                    period * 3
                 ))),
                 Wake::Ping => ws
                     .send(Message::Ping(Bytes::new()))
@@ -415,6 +320,7 @@ impl DataTask {
             item = ws.next() => Wake::Socket(ws::incoming(item)),
             cmd = self.cmds.recv() => Wake::Cmd(cmd),
             _ = ping.tick() => Wake::Ping,
+            _ = self.events.closed() => Wake::Cmd(None),
             permit = self.events.reserve(), if pending => match permit {
                 Ok(p) => {
                     if let Some(ev) = self.outbox.pop() {
@@ -508,7 +414,10 @@ impl DataTask {
         if !retry {
             return Err(End::Fatal(text));
         }
-        self.last_error = Some(text);
+        // These come right before Alpaca closes the socket: they explain the coming drop.
+        if matches!(code, 401 | 404 | 406 | 407) {
+            self.last_error = Some(text);
+        }
         Ok(())
     }
 }
@@ -557,7 +466,5 @@ mod tests {
         let t = ticker(&Symbol::new("SPY").unwrap(), &c);
         assert_eq!(t.change_pct.to_string(), "0.03");
         assert_eq!(t.last, p("389.12"));
-        assert_eq!("sip".parse::<AlpacaFeed>(), Ok(AlpacaFeed::Sip));
-        assert!("nasdaq".parse::<AlpacaFeed>().is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! State the market data task keeps across frames and reconnects: the wanted subscriptions,
 //! the inferred aggressor side of trades, and the conflating outbox for quotes.
 
-use super::data::AlpacaChannels;
+use super::data_options::AlpacaChannels;
 use super::wire_stream::AlpacaSubscribeMsg;
 use crate::domain::{BookTop, Price, Side, Symbol};
 use crate::venue::MarketEvent;

@@ -19,6 +19,7 @@ mod backoff;
 mod broker;
 mod credentials;
 mod data;
+mod data_options;
 mod data_state;
 mod errors;
 mod num;
@@ -33,7 +34,8 @@ mod ws;
 
 pub use broker::AlpacaBroker;
 pub use credentials::AlpacaCredentials;
-pub use data::{AlpacaChannels, AlpacaDataFeed, AlpacaDataOptions, AlpacaFeed};
+pub use data::AlpacaDataFeed;
+pub use data_options::{AlpacaChannels, AlpacaDataOptions, AlpacaFeed};
 pub use parse::{AlpacaParseError, CancelAllEntry, stock_tick_size};
 pub use parse_stream::{AlpacaDataItem, AlpacaStreamItem, parse_data_frame, parse_stream_message};
 pub use trading_stream::{AlpacaStreamOptions, AlpacaTradingStream};

@@ -228,7 +228,7 @@ impl StreamTask {
                 },
                 _ = ping.tick() => {
                     if last_rx.elapsed() > period * 3 {
-                        Err(End::Lost(format!("nothing from Alpaca for {}s", (period * 3).as_secs())))
+                        Err(End::Lost(format!("nothing from Alpaca for {:?}", period * 3)))
                     } else {
                         ws.send(Message::Ping(Bytes::new()))
                             .await
