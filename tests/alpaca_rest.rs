@@ -155,7 +155,7 @@ async fn submit(s: &Seen) -> Response {
             r
         }
         "st-503" => error_reply(503, 50300000, "service unavailable"),
-        "st-dup" => error_reply(422, 40010001, "client_order_id must be unique"),
+        "st-dup" | "st-known" => error_reply(422, 40010001, "client_order_id must be unique"),
         "st-garbage" => json_reply(200, "<html>ok</html>"),
         "st-slow" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
@@ -319,11 +319,31 @@ async fn every_failure_is_classified_for_the_order_manager() {
             .unwrap_err();
         assert!(check(&err), "{id}: {err:?}");
     }
+    let seen = srv.seen.lock().unwrap().clone();
+    let posts = seen.iter().filter(|s| s.method == Method::POST).count();
+    assert_eq!(posts, cases.len(), "each sent exactly once");
     assert_eq!(
-        srv.seen.lock().unwrap().len(),
-        cases.len(),
-        "each sent exactly once"
+        seen.len(),
+        cases.len() + 1,
+        "plus one lookup for the duplicate id"
     );
+}
+
+#[tokio::test]
+async fn a_resend_alpaca_already_has_reports_the_existing_order() {
+    let (srv, ep) = server().await;
+    let b = broker(&ep);
+    let resend = order("st-known", OrderType::Market, hundred(), TimeInForce::Day);
+    let u = b.submit(&resend).await.unwrap();
+    assert_eq!(u.client_order_id, resend.client_order_id);
+    assert_eq!(
+        u.status,
+        OrderStatus::PartiallyFilled,
+        "the order that exists, not a rejection"
+    );
+    let seen = srv.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "one POST, one lookup");
+    assert_eq!(seen[1].path, "/v2/orders:by_client_order_id");
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 //! refuses a reused id ("client_order_id must be unique") even after the first order was
 //! cancelled, so a resend with the same id can never create a second order; after an unknown
 //! outcome the order manager asks [`Broker::query`], which uses
-//! `GET /v2/orders:by_client_order_id`.
+//! `GET /v2/orders:by_client_order_id`. If a resend does reach Alpaca after the first one did,
+//! [`Broker::submit`] turns the "must be unique" refusal into the existing order's state.
 
 use super::data_options::AlpacaFeed;
 use super::num::rfc3339;
@@ -59,6 +60,13 @@ fn timeframe(interval: Interval) -> Option<&'static str> {
         Interval::W1 => Some("1Week"),
         Interval::Mo1 => Some("1Month"),
     }
+}
+
+/// Alpaca's refusal of a client order id it has seen before (code 40010001).
+fn is_duplicate_id(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("client_order_id must be unique")
 }
 
 impl AlpacaBroker {
@@ -177,7 +185,19 @@ impl AlpacaBroker {
             });
         }
         let body = order_body(req)?;
-        let reply = self.rest.post_order(&body).await?;
+        let reply = match self.rest.post_order(&body).await {
+            Ok(reply) => reply,
+            Err(BrokerError::Rejected { code, message }) if is_duplicate_id(&message) => {
+                // A resend of an order Alpaca already has (the first reply was lost): report
+                // that order instead of a rejection, so a safe retry can never look refused.
+                tracing::info!(id = %req.client_order_id, "alpaca already has this order");
+                return match self.query_order(&req.client_order_id).await {
+                    Err(BrokerError::NotFound) => Err(BrokerError::Rejected { code, message }),
+                    other => other,
+                };
+            }
+            Err(e) => return Err(e),
+        };
         parse_order(&reply).map_err(|e| {
             BrokerError::Unknown(format!(
                 "Alpaca accepted the order but its reply could not be read ({e}); query it by \
