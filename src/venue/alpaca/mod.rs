@@ -10,6 +10,29 @@
 //! - `wire.rs` / `wire_stream.rs`: the venue's JSON shapes; [`parse`]: wire → domain. Nothing
 //!   outside this folder sees Alpaca JSON.
 //!
+//! Putting it together (the lead maps config onto [`AlpacaEndpoints`] and the keyring onto
+//! [`AlpacaCredentials`]):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use speedtrade::domain::Symbol;
+//! use speedtrade::venue::alpaca::*;
+//! use tokio::sync::mpsc;
+//!
+//! let endpoints = AlpacaEndpoints::paper();
+//! let keys = Some(AlpacaCredentials::new("PK...", "..."));
+//! let broker = AlpacaBroker::new(&endpoints, keys.clone())?.with_feed(AlpacaFeed::Iex);
+//!
+//! let (market_tx, _market_rx) = mpsc::channel(1024);
+//! let feed = AlpacaDataFeed::spawn(&endpoints, keys.clone(), AlpacaDataOptions::default(), market_tx)?;
+//! feed.subscribe(&[Symbol::new("AAPL")?], AlpacaChannels::default());
+//!
+//! let (order_tx, _order_rx) = mpsc::channel(256);
+//! let _updates = AlpacaTradingStream::spawn(&endpoints, keys, AlpacaStreamOptions::default(), order_tx)?;
+//! let _history = broker.candles(&Symbol::new("AAPL")?, speedtrade::domain::Interval::M5, 300, None).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Numbers: the trading API sends decimals as strings, which are parsed exactly. The market data
 //! stream and the bars endpoint send JSON *numbers* (`"p": 126.55`); those are read as the raw
 //! number token via `serde_json::value::RawValue` (feature `raw_value`) and parsed from that text,
