@@ -9,6 +9,15 @@ use tracing_subscriber::EnvFilter;
 /// Log files kept before the oldest is deleted.
 const KEEP_FILES: usize = 14;
 
+/// Crates whose debug output would include raw frames or headers.
+const QUIET_TARGETS: [&str; 5] = [
+    "tungstenite=info",
+    "tokio_tungstenite=info",
+    "hyper=info",
+    "hyper_util=info",
+    "reqwest=info",
+];
+
 /// Starts logging into `dir/speedtrade.YYYY-MM-DD.log`. `level` is a level or an `EnvFilter`
 /// directive. Keep the returned guard alive until exit so buffered lines are flushed.
 pub fn init(dir: &Path, level: &str, format: LogFormat) -> anyhow::Result<WorkerGuard> {
@@ -23,9 +32,16 @@ pub fn init(dir: &Path, level: &str, format: LogFormat) -> anyhow::Result<Worker
         .build(dir)
         .with_context(|| format!("opening a log file in {}", dir.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_new(level).with_context(|| {
+    let mut filter = EnvFilter::try_new(level).with_context(|| {
         format!("`{level}` is not a log level (trace, debug, info, warn, error)")
     })?;
+    // WebSocket and HTTP internals log whole frames at debug/trace, and some frames carry
+    // credentials (Alpaca authenticates in-band): never let them below info.
+    for quiet in QUIET_TARGETS {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
