@@ -176,7 +176,7 @@ fn search_picks_the_best_match() {
 #[test]
 fn tabs_intervals_and_zoom() {
     let mut s = state();
-    press(&mut s, "3");
+    press(&mut s, "4");
     assert_eq!(s.bottom_tab, BottomTab::Positions);
     press(&mut s, "]]]");
     assert_eq!(s.bottom_tab, BottomTab::Orders, "wraps around");

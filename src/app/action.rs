@@ -2,7 +2,8 @@
 //! raw input, timer ticks, and results from the network and the brokers.
 
 use super::keymap::KeyPress;
-use crate::domain::TimeMs;
+use super::state::Level;
+use crate::domain::{Fill, Instrument, Order, TimeMs};
 use crate::venue::MarketEvent;
 
 /// What a user can bind a key to. The names are the ones used in the `[keys]` config table.
@@ -46,14 +47,16 @@ pub enum UserAction {
     PrevTab,
     /// Bottom tab 1 (open orders).
     Tab1,
-    /// Bottom tab 2 (fills).
+    /// Bottom tab 2 (order history).
     Tab2,
-    /// Bottom tab 3 (positions).
+    /// Bottom tab 3 (fills).
     Tab3,
-    /// Bottom tab 4 (alerts).
+    /// Bottom tab 4 (positions).
     Tab4,
-    /// Bottom tab 5 (log).
+    /// Bottom tab 5 (alerts).
     Tab5,
+    /// Bottom tab 6 (log).
+    Tab6,
     /// Open a buy ticket for the selected symbol.
     Buy,
     /// Open a sell ticket for the selected symbol.
@@ -80,7 +83,7 @@ pub enum UserAction {
 
 impl UserAction {
     /// Every action, in help order: (action, config name, description).
-    pub const TABLE: [(UserAction, &'static str, &'static str); 34] = [
+    pub const TABLE: [(UserAction, &'static str, &'static str); 35] = [
         (UserAction::Quit, "quit", "quit"),
         (UserAction::Help, "help", "show / hide this help"),
         (UserAction::CommandLine, "command_line", "command line"),
@@ -99,11 +102,12 @@ impl UserAction {
         (UserAction::Back, "back", "close / cancel"),
         (UserAction::NextTab, "next_tab", "next bottom tab"),
         (UserAction::PrevTab, "prev_tab", "previous bottom tab"),
-        (UserAction::Tab1, "tab_1", "orders tab"),
-        (UserAction::Tab2, "tab_2", "fills tab"),
-        (UserAction::Tab3, "tab_3", "positions tab"),
-        (UserAction::Tab4, "tab_4", "alerts tab"),
-        (UserAction::Tab5, "tab_5", "log tab"),
+        (UserAction::Tab1, "tab_1", "open orders tab"),
+        (UserAction::Tab2, "tab_2", "order history tab"),
+        (UserAction::Tab3, "tab_3", "fills tab"),
+        (UserAction::Tab4, "tab_4", "positions tab"),
+        (UserAction::Tab5, "tab_5", "alerts tab"),
+        (UserAction::Tab6, "tab_6", "log tab"),
         (UserAction::Buy, "buy", "buy ticket"),
         (UserAction::Sell, "sell", "sell ticket"),
         (UserAction::Cancel, "cancel", "cancel selected order"),
@@ -130,10 +134,10 @@ impl UserAction {
     ];
 
     /// Every action, in help order.
-    pub const ALL: [UserAction; 34] = {
-        let mut all = [UserAction::Quit; 34];
+    pub const ALL: [UserAction; 35] = {
+        let mut all = [UserAction::Quit; 35];
         let mut i = 0;
-        while i < 34 {
+        while i < 35 {
             all[i] = Self::TABLE[i].0;
             i += 1;
         }
@@ -180,6 +184,14 @@ pub enum Action {
     Market(MarketEvent),
     /// SIGTERM, SIGHUP or SIGINT: leave now, cleanly.
     Signal(&'static str),
+    /// The latest state of one of our orders.
+    Order(Box<Order>),
+    /// One of our orders filled (reported once per venue trade id).
+    Fill(Fill),
+    /// Instruments (filters) loaded from a venue.
+    Instruments(Vec<Instrument>),
+    /// A message for the user from the runtime (order errors, retries, key problems).
+    Notice(Level, String),
 }
 
 #[cfg(test)]

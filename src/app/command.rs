@@ -1,7 +1,8 @@
 //! Commands: the effects `update` asks for. The runtime performs them and feeds results back
 //! as actions, so `update` itself stays pure and testable.
 
-use crate::domain::{Interval, Symbol};
+use super::ticket::Draft;
+use crate::domain::{ClientOrderId, Interval, Symbol, VenueId};
 
 /// An effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,4 +17,22 @@ pub enum Command {
     SelectSymbol(Symbol),
     /// The chart needs candles of this interval for this symbol (backfill + stream).
     ChartInterval(Symbol, Interval),
+    /// Journal and send a checked order.
+    PlaceOrder(Draft),
+    /// Cancel one order.
+    CancelOrder {
+        /// Broker.
+        venue: VenueId,
+        /// Instrument.
+        symbol: Symbol,
+        /// Our id.
+        id: ClientOrderId,
+    },
+    /// Cancel every open order for a symbol.
+    CancelAll {
+        /// Broker.
+        venue: VenueId,
+        /// Instrument.
+        symbol: Symbol,
+    },
 }

@@ -15,7 +15,7 @@ pub fn takes_text(o: &Overlay) -> bool {
 }
 
 /// Edits `input` with `key`; returns `false` if the key is not an editing key.
-fn edit(input: &mut TextInput, key: KeyPress) -> bool {
+pub fn edit(input: &mut TextInput, key: KeyPress) -> bool {
     let len = input.text.chars().count();
     match key.key {
         Key::Char(c) if !key.ctrl && !key.alt => {

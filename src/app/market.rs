@@ -3,7 +3,7 @@
 use super::command::Command;
 use super::state::{AppState, Level};
 use super::view::CANDLE_CAP;
-use crate::domain::{Candle, now_ms};
+use crate::domain::Candle;
 use crate::venue::{ConnState, MarketEvent};
 
 /// Applies one market event.
@@ -11,7 +11,6 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
     state.feed.msgs_this_s = state.feed.msgs_this_s.saturating_add(1);
     match ev {
         MarketEvent::Trade(t) => {
-            state.feed.latency_ms = Some((now_ms() - t.time).max(0));
             let cap = state.settings.tape_len;
             let view = state.markets.entry(t.symbol.clone()).or_default();
             view.set_last(t.price, t.time);

@@ -1,12 +1,15 @@
 //! Application state, actions, the pure `update` function, commands and the key map.
 
 pub mod action;
+pub mod blotter;
 pub mod command;
+pub mod entry;
 pub mod input;
 pub mod keymap;
 pub mod market;
 pub mod nav;
 pub mod state;
+pub mod ticket;
 pub mod update;
 pub mod view;
 

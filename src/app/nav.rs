@@ -14,8 +14,8 @@ pub fn on_nav(state: &mut AppState, a: UserAction) -> Vec<Command> {
         U::FocusPrev => cycle_focus(state, Pane::ORDER.len() - 1),
         U::NextTab => cycle_tab(state, 1),
         U::PrevTab => cycle_tab(state, BottomTab::ALL.len() - 1),
-        U::Tab1 | U::Tab2 | U::Tab3 | U::Tab4 | U::Tab5 => {
-            let i = [U::Tab1, U::Tab2, U::Tab3, U::Tab4, U::Tab5]
+        U::Tab1 | U::Tab2 | U::Tab3 | U::Tab4 | U::Tab5 | U::Tab6 => {
+            let i = [U::Tab1, U::Tab2, U::Tab3, U::Tab4, U::Tab5, U::Tab6]
                 .iter()
                 .position(|t| *t == a);
             state.bottom_tab = BottomTab::ALL[i.unwrap_or(0)];
@@ -98,6 +98,8 @@ fn move_cursor(state: &mut AppState, a: UserAction) -> Vec<Command> {
         Pane::Book => match a {
             U::Right => step_grouping(state, true),
             U::Left => step_grouping(state, false),
+            U::Up | U::Down => super::entry::move_book_cursor(state, a == U::Up),
+            U::Top | U::Bottom => state.book_cursor = None,
             _ => {}
         },
         Pane::Chart => match a {
@@ -112,8 +114,13 @@ fn move_cursor(state: &mut AppState, a: UserAction) -> Vec<Command> {
             _ => {}
         },
         Pane::Bottom => {
-            let len = state.log.len().max(1);
-            state.bottom_cursor = moved(state.bottom_cursor, len, a);
+            let len = match state.bottom_tab {
+                BottomTab::Orders => state.blotter.open.len(),
+                BottomTab::History => state.blotter.history.len(),
+                BottomTab::Fills => state.blotter.fills.len(),
+                _ => state.log.len(),
+            };
+            state.bottom_cursor = moved(state.bottom_cursor, len.max(1), a);
         }
         Pane::Tape | Pane::Ticket => {}
     }

@@ -1,9 +1,11 @@
 //! The application state the screen is drawn from. Only `update` changes it; the UI reads it.
 
+pub use super::blotter::Blotter;
 use super::keymap::KeyMap;
+use super::ticket::{Draft, Ticket, TicketRules};
 pub use super::view::{MarketView, PriceMove, WatchSort};
 use crate::config::{ClockZone, Config, Mode, ThemeName};
-use crate::domain::{Interval, Price, Symbol, TimeMs, VenueId};
+use crate::domain::{Instrument, Interval, Price, Symbol, TimeInForce, TimeMs, VenueId};
 use crate::venue::ConnState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -52,6 +54,8 @@ impl Pane {
 pub enum BottomTab {
     /// Open orders.
     Orders,
+    /// Finished orders.
+    History,
     /// Executions.
     Fills,
     /// Positions and portfolio.
@@ -64,8 +68,9 @@ pub enum BottomTab {
 
 impl BottomTab {
     /// Tab order.
-    pub const ALL: [BottomTab; 5] = [
+    pub const ALL: [BottomTab; 6] = [
         BottomTab::Orders,
+        BottomTab::History,
         BottomTab::Fills,
         BottomTab::Positions,
         BottomTab::Alerts,
@@ -75,6 +80,7 @@ impl BottomTab {
     pub fn title(self) -> &'static str {
         match self {
             BottomTab::Orders => "Orders",
+            BottomTab::History => "History",
             BottomTab::Fills => "Fills",
             BottomTab::Positions => "Positions",
             BottomTab::Alerts => "Alerts",
@@ -118,6 +124,30 @@ pub enum Overlay {
         /// Index into the current results.
         selected: usize,
     },
+    /// The order ticket.
+    Ticket(Box<Ticket>),
+    /// A y/N question before an order is sent.
+    Confirm(Box<Confirm>),
+}
+
+/// Why an order waits for a y/N answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmKind {
+    /// Live orders are confirmed before sending.
+    Live,
+    /// The limit price is this many percent from the last price.
+    FarPrice(rust_decimal::Decimal),
+}
+
+/// An order waiting for confirmation, and the ticket to go back to on "no".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// The question.
+    pub kind: ConfirmKind,
+    /// The checked order.
+    pub draft: Draft,
+    /// The ticket it came from.
+    pub ticket: Ticket,
 }
 
 /// Severity of a log line or flash message.
@@ -243,6 +273,17 @@ pub struct AppState {
     pub size: (u16, u16),
     /// Set when the user asked to leave.
     pub quit: bool,
+    /// Instruments by symbol (filters for the ticket), as the venues report them.
+    pub instruments: HashMap<Symbol, Instrument>,
+    /// Limits and fees the ticket checks.
+    pub rules: TicketRules,
+    /// Time in force a new ticket starts with.
+    pub default_tif: TimeInForce,
+    /// Highlighted ladder row: 0 is the best bid, -1 the best ask, further from the spread
+    /// outwards (`None`: no row selected).
+    pub book_cursor: Option<i32>,
+    /// Orders and fills for the blotter tabs.
+    pub blotter: Blotter,
 }
 
 /// Log lines kept for the log tab.
@@ -304,6 +345,17 @@ impl AppState {
             now,
             size: (80, 24),
             quit: false,
+            instruments: HashMap::new(),
+            rules: TicketRules {
+                max_notional: config.trading.max_notional,
+                confirm_live: config.trading.confirm_live,
+                far_price_pct: config.trading.far_price_pct,
+                taker_fee: config.paper.taker_fee,
+                maker_fee: config.paper.maker_fee,
+            },
+            default_tif: config.trading.default_tif,
+            book_cursor: None,
+            blotter: Blotter::default(),
         }
     }
 

@@ -3,11 +3,13 @@
 
 use super::action::{Action, UserAction};
 use super::command::Command;
+use super::entry;
 use super::input;
 use super::keymap::{Key, KeyPress};
 use super::market;
 use super::nav;
 use super::state::{AppState, Level, Overlay};
+use crate::domain::Side;
 
 /// Applies one action and returns the effects it asks for.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
@@ -31,6 +33,36 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Market(ev) => market::on_market(state, ev),
+        Action::Order(order) => {
+            state.blotter.upsert(*order);
+            let open = state.blotter.open.len();
+            state.bottom_cursor = state.bottom_cursor.min(open.saturating_sub(1));
+            Vec::new()
+        }
+        Action::Fill(fill) => {
+            state.log(
+                Level::Info,
+                format!(
+                    "filled {} {} {} @ {}",
+                    fill.side, fill.qty, fill.symbol, fill.price
+                ),
+            );
+            state.blotter.add_fill(fill);
+            vec![Command::Bell]
+        }
+        Action::Instruments(list) => {
+            for i in list {
+                let view = state.markets.entry(i.symbol.clone()).or_default();
+                view.price_dp = view.price_dp.max(i.price_dp());
+                view.qty_dp = view.qty_dp.max(i.qty_dp());
+                state.instruments.insert(i.symbol.clone(), i);
+            }
+            Vec::new()
+        }
+        Action::Notice(level, text) => {
+            state.flash(level, text, 6);
+            Vec::new()
+        }
         Action::Signal(name) => {
             state.log(Level::Warn, format!("received {name}, leaving"));
             state.quit = true;
@@ -46,6 +78,11 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Command> {
     }
     if input::takes_text(&state.overlay) {
         return input::on_key(state, key);
+    }
+    match std::mem::take(&mut state.overlay) {
+        Overlay::Ticket(t) => return entry::on_ticket_key(state, *t, key),
+        Overlay::Confirm(c) => return entry::on_confirm_key(state, *c, key),
+        other => state.overlay = other,
     }
     if matches!(state.overlay, Overlay::Help { .. }) && key.key == Key::Esc {
         state.overlay = Overlay::None;
@@ -95,10 +132,10 @@ pub fn on_user(state: &mut AppState, a: UserAction) -> Vec<Command> {
             Vec::new()
         }
         U::Redraw => vec![Command::ClearScreen],
-        U::Buy | U::Sell | U::Cancel | U::CancelAll => {
-            state.flash(Level::Warn, "order entry is not built yet", 4);
-            Vec::new()
-        }
+        U::Buy => entry::open_ticket(state, Side::Buy),
+        U::Sell => entry::open_ticket(state, Side::Sell),
+        U::Cancel => entry::cancel_selected(state),
+        U::CancelAll => entry::cancel_all(state),
         other => nav::on_nav(state, other),
     }
 }

@@ -169,16 +169,24 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         price_dp,
         qty_dp,
     };
-    lines.extend(
-        asks.iter()
-            .rev()
-            .map(|(l, t)| level_line(l, *t, max, &c, &ask_style, th)),
-    );
+    let cursor = s.book_cursor.filter(|_| s.focus == Pane::Book);
+    let mark = |line: Line<'static>, k: i32| {
+        if cursor == Some(k) {
+            line.style(th.selected)
+        } else {
+            line
+        }
+    };
+    for (i, (l, t)) in asks.iter().enumerate().rev() {
+        lines.push(mark(
+            level_line(l, *t, max, &c, &ask_style, th),
+            -(i as i32) - 1,
+        ));
+    }
     lines.push(middle_line(book, w, th));
-    lines.extend(
-        bids.iter()
-            .map(|(l, t)| level_line(l, *t, max, &c, &bid_style, th)),
-    );
+    for (i, (l, t)) in bids.iter().enumerate() {
+        lines.push(mark(level_line(l, *t, max, &c, &bid_style, th), i as i32));
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -1,5 +1,6 @@
 //! The bottom pane: tabs for open orders, fills, positions, alerts and the log.
 
+use super::blotter;
 use super::status::clock_text;
 use super::theme::Theme;
 use super::widgets::{empty_state, pane_block};
@@ -31,19 +32,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             .highlight_style(th.accent),
         bar,
     );
+    let focused = s.focus == Pane::Bottom;
     match s.bottom_tab {
-        BottomTab::Orders => empty_state(
-            f,
-            body,
-            &["No open orders. Orders you place appear here with their status as it changes."],
-            th,
-        ),
-        BottomTab::Fills => empty_state(
-            f,
-            body,
-            &["No fills yet. Executions of your orders are listed here."],
-            th,
-        ),
+        BottomTab::Orders => blotter::draw_open(f, body, s, focused, th),
+        BottomTab::History => blotter::draw_history(f, body, s, focused, th),
+        BottomTab::Fills => blotter::draw_fills(f, body, s, focused, th),
         BottomTab::Positions => empty_state(
             f,
             body,

@@ -2,6 +2,7 @@
 //! UI reads state and never changes it.
 
 pub mod ascii;
+pub mod blotter;
 pub mod book;
 pub mod bottom;
 pub mod chart;
@@ -51,6 +52,8 @@ fn draw_panes(f: &mut Frame, s: &AppState) {
         Overlay::Search { input, selected } => {
             prompt::draw_search(f, area, s, input, *selected, &th)
         }
+        Overlay::Ticket(t) => ticket::draw_ticket(f, area, s, t, &th),
+        Overlay::Confirm(c) => ticket::draw_confirm(f, area, s, c, &th),
     }
 }
 

@@ -79,7 +79,9 @@ pub fn sparkline(points: &[crate::domain::Price], width: usize) -> String {
     out
 }
 
-/// A span padded on the left to `width` (numbers line up on the right).
+/// A span padded on the left to `width`, always with one leading space so that adjacent
+/// columns never run together (numbers line up on the right).
 pub fn right(text: String, width: usize, style: Style) -> Span<'static> {
-    Span::styled(format!("{text:>width$}"), style)
+    let w = width.saturating_sub(1);
+    Span::styled(format!(" {text:>w$}"), style)
 }
