@@ -1,0 +1,134 @@
+//! Full-screen render cost at 200×50 with every pane populated: building the frame, and
+//! building + diffing + encoding it for the terminal when market data changed.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use speedtrade::app::{Action, AppState, KeyMap, update};
+use speedtrade::config;
+use speedtrade::domain::*;
+use speedtrade::venue::MarketEvent;
+use std::hint::black_box;
+
+const NOW: i64 = 1_700_000_000_000;
+
+fn price(cents: i64) -> Price {
+    Price::from_units(cents * 1_000_000)
+}
+
+fn book(mid: i64) -> BookTop {
+    let lv = |c: i64, i: i64| Level {
+        price: price(c),
+        qty: Qty::from_units(1_000_000 * (1 + (i * 37) % 250)),
+    };
+    BookTop {
+        update_id: mid as u64,
+        bids: (0..100).map(|i| lv(mid - 1 - i, i)).collect(),
+        asks: (0..100).map(|i| lv(mid + 1 + i, i + 3)).collect(),
+        stale: false,
+    }
+}
+
+/// Every pane populated: watchlist tickers, a 100-level book, 200 trades, 600 candles.
+fn populated() -> AppState {
+    let c = config::parse_layered(Some(("bench.toml", "[ui]\nclock = \"utc\"\n"))).expect("config");
+    let mut s = AppState::new(&c, KeyMap::from_table(&c.keys).expect("keys"), false, NOW);
+    let btc = Symbol::new("BTCUSDT").expect("symbol");
+    for (i, sym) in s.watchlist.clone().into_iter().enumerate() {
+        let p = price(9_000_000 + i as i64 * 1000);
+        let t = Ticker24h {
+            symbol: sym,
+            last: p,
+            open: p,
+            high: p,
+            low: p,
+            volume: Qty::from_int(1000),
+            quote_volume: 123_456_789.into(),
+            change_pct: rust_decimal::Decimal::new(i as i64 * 37 - 50, 2),
+            time: NOW,
+        };
+        update(&mut s, Action::Market(MarketEvent::Ticker(t)));
+    }
+    update(
+        &mut s,
+        Action::Market(MarketEvent::Book {
+            symbol: btc.clone(),
+            top: book(9_000_000),
+        }),
+    );
+    for i in 0..200 {
+        let t = Trade {
+            symbol: btc.clone(),
+            id: i,
+            price: price(9_000_000 + (i as i64 * 7) % 50),
+            qty: Qty::from_units(123_456 * (1 + i as i64 % 9)),
+            taker_side: if i % 3 == 0 { Side::Sell } else { Side::Buy },
+            time: NOW + i as i64 * 100,
+        };
+        update(&mut s, Action::Market(MarketEvent::Trade(t)));
+    }
+    let candles = (0..600)
+        .map(|i: i64| {
+            let o = 9_000_000 + (i * 131) % 700 - 350;
+            let cl = o + (i * 53) % 300 - 150;
+            Candle {
+                open_time: NOW - (600 - i) * 60_000,
+                open: price(o),
+                high: price(o.max(cl) + 40),
+                low: price(o.min(cl) - 40),
+                close: price(cl),
+                volume: Qty::from_int(1 + i % 17),
+                quote_volume: Default::default(),
+                trades: 10,
+                closed: true,
+            }
+        })
+        .collect();
+    let history = MarketEvent::History {
+        symbol: btc,
+        interval: Interval::M1,
+        candles,
+    };
+    update(&mut s, Action::Market(history));
+    s
+}
+
+fn render(c: &mut Criterion) {
+    let state = populated();
+    let mut frame_only = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    c.bench_function("frame_200x50", |b| {
+        b.iter(|| {
+            frame_only
+                .draw(|f| speedtrade::ui::draw(f, black_box(&state)))
+                .expect("draw");
+        })
+    });
+
+    // The real path: frame, diff against the previous one, encode escape sequences.
+    let mut state = state;
+    let viewport = ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 200, 50));
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(std::io::sink()),
+        ratatui::TerminalOptions { viewport },
+    )
+    .expect("terminal");
+    let btc = Symbol::new("BTCUSDT").expect("symbol");
+    let mut mid = 9_000_000;
+    c.bench_function("frame_diff_encode_200x50_book_changed", |b| {
+        b.iter(|| {
+            mid += if mid % 2 == 0 { 3 } else { -2 };
+            update(
+                &mut state,
+                Action::Market(MarketEvent::Book {
+                    symbol: btc.clone(),
+                    top: book(mid),
+                }),
+            );
+            term.draw(|f| speedtrade::ui::draw(f, &state))
+                .expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, render);
+criterion_main!(benches);
