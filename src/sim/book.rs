@@ -193,10 +193,7 @@ impl Book {
     ) -> Vec<MakerFill> {
         let maker_side = taker.opposite();
         let mut fills = Vec::new();
-        loop {
-            let Some((price, avail)) = self.best(maker_side) else {
-                break;
-            };
+        while let Some((price, avail)) = self.best(maker_side) {
             if !acceptable(taker, price, limit) {
                 break;
             }

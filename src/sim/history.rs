@@ -11,15 +11,15 @@ const DAY: i64 = 24 * HOUR;
 
 /// (period in ms, amplitude in parts per million of the base price), slowest first.
 const OCTAVES: [(i64, i64); 9] = [
-    (30 * DAY, 120_000),
-    (7 * DAY, 60_000),
-    (DAY, 25_000),
-    (4 * HOUR, 10_000),
-    (HOUR, 5_000),
-    (15 * MIN, 2_500),
-    (3 * MIN, 1_200),
-    (30_000, 500),
-    (5_000, 200),
+    (30 * DAY, 80_000),
+    (7 * DAY, 40_000),
+    (DAY, 20_000),
+    (4 * HOUR, 8_000),
+    (HOUR, 4_000),
+    (15 * MIN, 2_000),
+    (3 * MIN, 1_000),
+    (30_000, 400),
+    (5_000, 150),
 ];
 
 /// Samples taken inside one candle to find its high and low.
@@ -60,7 +60,7 @@ impl PricePath {
             base_ticks: (spec.base_price.units() / tick).max(1),
             tick,
             step: spec.step.units().max(1),
-            vol_per_min: spec.typical_qty.units().saturating_mul(20),
+            vol_per_min: spec.typical_qty.units().saturating_mul(300),
         }
     }
 

@@ -22,6 +22,13 @@ pub const LEVELS_PER_SIDE: usize = 5000;
 const TRADES_KEPT: usize = 1000;
 const MICRO: i64 = 1_000_000;
 const DAY_MS: i64 = 86_400_000;
+/// The fair price moves every 100 ms of simulated time.
+const FAIR_MOVE_MS: i64 = 100;
+
+/// Best level of one side, if any.
+type Top = Option<(Price, Qty)>;
+/// Changed levels of one side.
+type Levels = Vec<(Price, Qty)>;
 
 /// Market mood; it sets volatility, trade frequency and how busy the book is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +76,7 @@ pub struct Market {
     fair: i64,
     regime: Regime,
     steps_per_s: u32,
-    sqrt_rate_milli: i64,
+    next_move: i64,
     /// Last update id of the book.
     pub last_update_id: u64,
     next_trade_id: u64,
@@ -85,7 +92,7 @@ pub struct Market {
     /// Start of the live market (ms).
     pub origin: i64,
     hist_minutes: Vec<(i64, Agg)>,
-    last_top: (Option<(Price, Qty)>, Option<(Price, Qty)>),
+    last_top: (Top, Top),
     /// Fills of demo-account makers, drained by the engine.
     pub user_fills: Vec<UserMakerFill>,
 }
@@ -96,7 +103,6 @@ impl Market {
         let path = PricePath::new(seed, &spec);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(name_hash(&spec.name));
-        let rate = i64::from(steps_per_s.max(1));
         let origin_min = origin.div_euclid(60_000) * 60_000;
         let hist_minutes = (0..1440)
             .map(|i| {
@@ -112,7 +118,7 @@ impl Market {
             book: Book::default(),
             regime: Regime::Normal,
             steps_per_s: steps_per_s.max(1),
-            sqrt_rate_milli: isqrt(rate * 1_000_000).max(1),
+            next_move: origin + FAIR_MOVE_MS,
             last_update_id: 1_000_000,
             next_trade_id: 100_000,
             next_agg_id: 50_000,
@@ -139,7 +145,7 @@ impl Market {
         for side in [Side::Buy, Side::Sell] {
             let mut px = fair;
             for i in 0..LEVELS_PER_SIDE as i64 {
-                let spread = i * base / 100_000_000;
+                let spread = base / 100_000 + i * base / 100_000_000;
                 px += match side {
                     Side::Buy => -(1 + self.rng.random_range(0..=spread)),
                     Side::Sell => 1 + self.rng.random_range(0..=spread),
@@ -170,7 +176,7 @@ impl Market {
     /// One generator step at simulated time `time`; events go to `out`.
     pub fn step(&mut self, time: i64, out: &mut Vec<MarketEvent>) {
         self.switch_regime();
-        self.move_fair();
+        self.move_fair(time);
         self.sweep(time, out);
         self.random_takers(time, out);
         let (_, _, (lo, hi)) = self.regime.params();
@@ -198,36 +204,62 @@ impl Market {
         };
     }
 
-    fn move_fair(&mut self) {
+    /// Moves the fair price once per 100 ms of simulated time (so volatility and the volume
+    /// it causes do not depend on the step rate), with a weak pull back to the base price.
+    fn move_fair(&mut self, time: i64) {
         let (vol_ppm, _, _) = self.regime.params();
         let base = i128::from(self.spec.ticks(self.spec.base_price).max(1));
-        let sigma = base * i128::from(vol_ppm) * 1000 / i128::from(self.sqrt_rate_milli);
-        let z: i128 = (0..4)
-            .map(|_| i128::from(self.rng.random_range(-1_000_000i64..=1_000_000)))
-            .sum();
-        let revert = (base * i128::from(MICRO) - i128::from(self.fair))
-            / (i128::from(self.steps_per_s) * 86_400 * 3);
-        let d = sigma * z / 1_154_700 + revert;
-        let next = i128::from(self.fair) + d;
-        self.fair = i64::try_from(next).unwrap_or(self.fair).max(MICRO);
+        let sigma = base * i128::from(vol_ppm) * 3162 / 10_000;
+        while self.next_move <= time {
+            self.next_move += FAIR_MOVE_MS;
+            let z: i128 = (0..4)
+                .map(|_| i128::from(self.rng.random_range(-1_000_000i64..=1_000_000)))
+                .sum();
+            let revert = (base * i128::from(MICRO) - i128::from(self.fair)) / (10 * 86_400 * 3);
+            let next = i128::from(self.fair) + sigma * z / 1_154_700 + revert;
+            self.fair = i64::try_from(next).unwrap_or(self.fair).max(MICRO);
+        }
     }
 
-    /// If the fair price moved through the top of the book, takers trade up/down to it.
+    /// When the fair price moved through the top of the book, a taker trades part of the
+    /// first crossed level, makers pull the rest of the crossed liquidity, and the demo
+    /// account's orders in the crossed range are filled (the price went through them).
     fn sweep(&mut self, time: i64, out: &mut Vec<MarketEvent>) {
-        let fair = self.fair;
         let tick = self.spec.tick.units().max(1);
-        let above = |p: Price| p.units() / tick * MICRO <= fair;
-        if self.book.best(Side::Sell).is_some_and(|(p, _)| above(p)) {
-            let limit = Price::from_units(fair.div_euclid(MICRO) * tick);
-            let fills = self.book.take(Side::Buy, Some(limit), |_, avail| avail);
-            self.execute_taker(time, Side::Buy, &fills, out);
+        let fair = self.fair;
+        let buy_limit = Price::from_units(fair.div_euclid(MICRO) * tick);
+        let sell_limit = Price::from_units((fair + MICRO - 1).div_euclid(MICRO) * tick);
+        for (taker, limit) in [(Side::Buy, buy_limit), (Side::Sell, sell_limit)] {
+            let crossed = match taker {
+                Side::Buy => self.book.best(Side::Sell).is_some_and(|(p, _)| p <= limit),
+                Side::Sell => self.book.best(Side::Buy).is_some_and(|(p, _)| p >= limit),
+            };
+            if crossed {
+                self.sweep_side(time, taker, limit, out);
+            }
         }
-        let below = |p: Price| p.units() / tick * MICRO >= fair;
-        if self.book.best(Side::Buy).is_some_and(|(p, _)| below(p)) {
-            let limit = Price::from_units((fair + MICRO - 1).div_euclid(MICRO) * tick);
-            let fills = self.book.take(Side::Sell, Some(limit), |_, avail| avail);
-            self.execute_taker(time, Side::Sell, &fills, out);
+    }
+
+    fn sweep_side(&mut self, time: i64, taker: Side, limit: Price, out: &mut Vec<MarketEvent>) {
+        let maker = taker.opposite();
+        let units = self.random_qty(100, 1500);
+        let mut want = self.spec.qty_of_units(units);
+        let fills = self.book.take(taker, Some(limit), |_, avail| {
+            let q = want.min(avail);
+            want = want.saturating_sub(q);
+            q
+        });
+        self.execute_taker(time, taker, &fills, out);
+        while let Some((p, _)) = self.book.best(maker) {
+            let inside = if taker == Side::Buy { p <= limit } else { p >= limit };
+            let anon = self.book.anon_at(maker, p);
+            if !inside || anon.is_zero() {
+                break;
+            }
+            self.book.reduce_anon(maker, p, anon);
         }
+        let fills = self.book.take(taker, Some(limit), |_, avail| avail);
+        self.execute_taker(time, taker, &fills, out);
     }
 
     fn random_takers(&mut self, time: i64, out: &mut Vec<MarketEvent>) {
@@ -261,7 +293,7 @@ impl Market {
         } else {
             Side::Sell
         };
-        if self.rng.random_range(0..10) < 6 {
+        if self.rng.random_bool(0.5) {
             self.liquidity_add(side);
         } else {
             self.liquidity_cancel(side);
@@ -403,7 +435,7 @@ impl Market {
         }
         let first = self.last_update_id + 1;
         self.last_update_id += changes.len() as u64;
-        let (mut bids, mut asks): (Vec<(Price, Qty)>, Vec<(Price, Qty)>) = (vec![], vec![]);
+        let (mut bids, mut asks): (Levels, Levels) = (vec![], vec![]);
         for (side, price, qty) in changes {
             let list = if side == Side::Buy { &mut bids } else { &mut asks };
             match list.iter_mut().find(|(p, _)| *p == price) {
@@ -505,18 +537,4 @@ fn push_capped<T>(q: &mut VecDeque<T>, v: T) {
         q.pop_front();
     }
     q.push_back(v);
-}
-
-/// Integer square root (binary search; `v` up to about 1e17).
-pub fn isqrt(v: i64) -> i64 {
-    let (mut lo, mut hi) = (0i64, 3_037_000_499i64);
-    while lo < hi {
-        let mid = lo + (hi - lo + 1) / 2;
-        if mid.saturating_mul(mid) <= v {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    lo
 }

@@ -115,10 +115,12 @@ impl Exchange {
                 return Err(ApiError::rejected("Order would immediately match and take."));
             }
         }
-        if let Some(stop) = new.stop {
-            if stop_triggered(new.kind, new.side, stop, self.last_price(new.sym)) {
-                return Err(ApiError::rejected("Stop price would trigger immediately."));
-            }
+        let last = self.last_price(new.sym);
+        if new
+            .stop
+            .is_some_and(|stop| stop_triggered(new.kind, new.side, stop, last))
+        {
+            return Err(ApiError::rejected("Stop price would trigger immediately."));
         }
         Ok(())
     }

@@ -140,9 +140,15 @@ pub fn book_ticker(buf: &mut Vec<u8>, s: &str, b: &BookTickerEv) {
 
 /// Partial depth `{lastUpdateId,bids,asks}` with the top `n` levels.
 pub fn partial_depth(buf: &mut Vec<u8>, p: &Periodic, n: usize) {
-    uint(buf, b"{\"lastUpdateId\":", p.last_update_id);
-    levels(buf, b",\"bids\":", &p.bids[..n.min(p.bids.len())]);
-    levels(buf, b",\"asks\":", &p.asks[..n.min(p.asks.len())]);
+    let (b, a) = (&p.bids[..n.min(p.bids.len())], &p.asks[..n.min(p.asks.len())]);
+    depth_snapshot(buf, p.last_update_id, b, a);
+}
+
+/// A depth snapshot `{"lastUpdateId":..,"bids":[[p,q]..],"asks":[..]}` (REST and partial).
+pub fn depth_snapshot(buf: &mut Vec<u8>, last_id: u64, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+    uint(buf, b"{\"lastUpdateId\":", last_id);
+    levels(buf, b",\"bids\":", bids);
+    levels(buf, b",\"asks\":", asks);
     buf.push(b'}');
 }
 
@@ -195,7 +201,7 @@ pub fn ticker(buf: &mut Vec<u8>, s: &str, t: &TickerSnap) {
     sym(buf, s);
     buf.extend_from_slice(b",\"p\":");
     push_str_units(buf, change);
-    dec(buf, b",\"P\":", percent(change, t.open));
+    let _ = write!(buf, ",\"P\":\"{:.3}\"", percent(change, t.open));
     dec(buf, b",\"w\":", weighted_avg(t));
     price(buf, b",\"x\":", t.open);
     price(buf, b",\"c\":", t.last);
@@ -231,6 +237,14 @@ pub fn weighted_avg(t: &TickerSnap) -> Decimal {
         return t.last.to_decimal();
     }
     t.quote_volume / t.volume.to_decimal()
+}
+
+/// Volume-weighted price of a candle (its close when nothing traded).
+pub fn weighted_avg_of(a: &super::candles::Agg) -> Decimal {
+    if a.volume.is_zero() {
+        return a.close.to_decimal();
+    }
+    a.quote / a.volume.to_decimal()
 }
 
 /// Wraps a payload for a combined stream: `{"stream":..,"data":..}`.
