@@ -27,7 +27,9 @@ async fn record(seed: u64, n: usize) -> Vec<String> {
     let mut ws = ws(&format!("{}/stream?streams={STREAMS}", h.ws_url())).await;
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap();
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .unwrap();
         if let Some(Ok(Message::Text(t))) = m {
             out.push(t.to_string());
         }
@@ -48,14 +50,25 @@ async fn same_seed_same_thousand_messages() {
     // up on the first message both contain, then compare 1000 messages byte for byte.
     let (a, b) = match offset(&a, &b[0]) {
         Some(i) => (&a[i..], &b[..]),
-        None => (&a[..], &b[offset(&b, &a[0]).expect("the recordings overlap")..]),
+        None => (
+            &a[..],
+            &b[offset(&b, &a[0]).expect("the recordings overlap")..],
+        ),
     };
-    assert!(a.len() >= 1000 && b.len() >= 1000, "overlap {} / {}", a.len(), b.len());
+    assert!(
+        a.len() >= 1000 && b.len() >= 1000,
+        "overlap {} / {}",
+        a.len(),
+        b.len()
+    );
     for i in 0..1000 {
         assert_eq!(a[i], b[i], "message {i} differs");
     }
     let other = record(43, 300).await;
-    assert!(offset(&other, &a[500]).is_none(), "another seed gives another market");
+    assert!(
+        offset(&other, &a[500]).is_none(),
+        "another seed gives another market"
+    );
 }
 
 #[test]
@@ -64,7 +77,10 @@ fn generator_is_deterministic_from_the_first_step() {
     use speedtrade::sim::events::MarketEvent;
     use speedtrade::sim::symbols::parse_list;
     let run = || {
-        let clock = SimClock { origin: 1_767_225_600_000, rate: 1000 };
+        let clock = SimClock {
+            origin: 1_767_225_600_000,
+            rate: 1000,
+        };
         let mut ex = Exchange::new(9, parse_list(&["BTCUSDT,SOLUSDT".into()]), clock);
         let mut rx = ex.subscribe_market();
         let mut msgs = Vec::new();

@@ -18,9 +18,20 @@ async fn public_endpoints_match_the_documented_shapes() {
     let (_, depth) = get(&h, "/api/v3/depth?symbol=BTCUSDT&limit=5000").await;
     assert_same_keys(&depth, &rest_sample("GET /api/v3/depth"), &[]);
     assert_eq!(depth["bids"].as_array().unwrap().len(), 5000);
-    let best_bid = depth["bids"][0][0].as_str().unwrap().parse::<f64>().unwrap();
-    let best_ask = depth["asks"][0][0].as_str().unwrap().parse::<f64>().unwrap();
-    assert!(best_bid < best_ask && best_bid > 40_000.0, "{best_bid} {best_ask}");
+    let best_bid = depth["bids"][0][0]
+        .as_str()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    let best_ask = depth["asks"][0][0]
+        .as_str()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    assert!(
+        best_bid < best_ask && best_bid > 40_000.0,
+        "{best_bid} {best_ask}"
+    );
 
     let (_, trades) = wait_trades(&h).await;
     assert_shape(&trades, &rest_sample("GET /api/v3/trades"), "$", &[]);
@@ -28,8 +39,17 @@ async fn public_endpoints_match_the_documented_shapes() {
 
     let (_, klines) = get(&h, "/api/v3/klines?symbol=ETHUSDT&interval=1h&limit=200").await;
     let klines = klines.as_array().unwrap();
-    assert_eq!(klines.len(), 200, "200 hours of history to backfill a chart");
-    assert_shape(&Value::Array(klines.clone()), &rest_sample("GET /api/v3/klines"), "$", &[]);
+    assert_eq!(
+        klines.len(),
+        200,
+        "200 hours of history to backfill a chart"
+    );
+    assert_shape(
+        &Value::Array(klines.clone()),
+        &rest_sample("GET /api/v3/klines"),
+        "$",
+        &[],
+    );
     for w in klines.windows(2) {
         assert_eq!(w[0][6].as_i64().unwrap() + 1, w[1][0].as_i64().unwrap());
     }
@@ -61,11 +81,20 @@ async fn exchange_info_lists_filters_in_binance_format() {
         let kind = f["filterType"].as_str().unwrap();
         assert_same_keys(f, &samples[kind]["body"], &[]);
     }
-    let price = btc["filters"].as_array().unwrap().iter().find(|f| f["filterType"] == "PRICE_FILTER").unwrap();
+    let price = btc["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["filterType"] == "PRICE_FILTER")
+        .unwrap();
     assert_eq!(price["tickSize"], "0.01000000");
     let (_, one) = get(&h, "/api/v3/exchangeInfo?symbol=ETHUSDT").await;
     assert_eq!(one["symbols"].as_array().unwrap().len(), 1);
-    let (_, two) = get(&h, "/api/v3/exchangeInfo?symbols=%5B%22ETHUSDT%22,%22BTCUSDT%22%5D").await;
+    let (_, two) = get(
+        &h,
+        "/api/v3/exchangeInfo?symbols=%5B%22ETHUSDT%22,%22BTCUSDT%22%5D",
+    )
+    .await;
     assert_eq!(two["symbols"].as_array().unwrap().len(), 2);
 }
 
@@ -73,7 +102,14 @@ async fn exchange_info_lists_filters_in_binance_format() {
 async fn tickers_and_prices() {
     let h = start(args()).await;
     let (_, t) = get(&h, "/api/v3/ticker/24hr?symbol=BTCUSDT").await;
-    for key in ["lastPrice", "openPrice", "highPrice", "lowPrice", "volume", "quoteVolume"] {
+    for key in [
+        "lastPrice",
+        "openPrice",
+        "highPrice",
+        "lowPrice",
+        "volume",
+        "quoteVolume",
+    ] {
         let v = t[key].as_str().unwrap();
         assert!(speedtrade::domain::Price::parse(v).is_ok(), "{key}={v}");
     }
@@ -102,13 +138,24 @@ async fn errors_use_binance_codes_and_the_weight_header() {
         let (status, body) = get(&h, path).await;
         assert_eq!(status, 400, "{path}");
         assert_eq!(body["code"], code, "{path}: {body}");
-        assert_same_keys(&body, &rest_samples()["errors"]["generic_error_payload"]["body"], &[]);
+        assert_same_keys(
+            &body,
+            &rest_samples()["errors"]["generic_error_payload"]["body"],
+            &[],
+        );
     }
     let resp = http()
-        .get(format!("{}/api/v3/depth?symbol=BTCUSDT&limit=1000", h.rest_url()))
+        .get(format!(
+            "{}/api/v3/depth?symbol=BTCUSDT&limit=1000",
+            h.rest_url()
+        ))
         .send()
         .await
         .unwrap();
-    let used: u32 = resp.headers()["x-mbx-used-weight-1m"].to_str().unwrap().parse().unwrap();
+    let used: u32 = resp.headers()["x-mbx-used-weight-1m"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(used >= 50, "depth limit=1000 weighs 50, used {used}");
 }

@@ -160,7 +160,10 @@ mod tests {
     fn locks_and_credits_are_exact() {
         let mut a = Account::new(&[SymbolSpec::for_name("BTCUSDT")]);
         assert_eq!(a.get("USDT").free, Decimal::from(100_000));
-        assert_eq!(a.get("BTC").free, Decimal::ZERO + Decimal::ONE.max(a.get("BTC").free));
+        assert_eq!(
+            a.get("BTC").free,
+            Decimal::ZERO + Decimal::ONE.max(a.get("BTC").free)
+        );
         a.lock("USDT", Decimal::new(1005, 1)).unwrap();
         assert_eq!(a.get("USDT").locked, Decimal::new(1005, 1));
         assert!(a.lock("USDT", Decimal::from(1_000_000)).is_err());

@@ -66,7 +66,11 @@ pub fn verify_rest(
 ) -> Result<Params, ApiError> {
     check_api_key(api_key)?;
     let params = Params::merged(raw_query, raw_body);
-    let payload = format!("{}{}", strip_signature(raw_query), strip_signature(raw_body));
+    let payload = format!(
+        "{}{}",
+        strip_signature(raw_query),
+        strip_signature(raw_body)
+    );
     check_signed(&params, &payload, now_ms)?;
     Ok(params)
 }
@@ -96,7 +100,12 @@ pub fn verify_ws(
 ) -> Result<Params, ApiError> {
     let key = params.get("apiKey").map(plain_value);
     check_api_key(key.as_deref())?;
-    let flat = Params(params.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect());
+    let flat = Params(
+        params
+            .iter()
+            .map(|(k, v)| (k.clone(), plain_value(v)))
+            .collect(),
+    );
     check_signed(&flat, &ws_payload(params), now_ms)?;
     Ok(flat)
 }
@@ -132,7 +141,11 @@ fn recv_window(params: &Params) -> Result<i64, ApiError> {
 /// Binance's rule: accept if `timestamp < now + 1s` and `now - timestamp <= recvWindow`.
 /// Timestamps with 16 digits are microseconds.
 pub fn check_timestamp(ts: i64, window_ms: i64, now_ms: i64) -> Result<(), ApiError> {
-    let ts_ms = if ts > 100_000_000_000_000 { ts / 1000 } else { ts };
+    let ts_ms = if ts > 100_000_000_000_000 {
+        ts / 1000
+    } else {
+        ts
+    };
     if ts_ms >= now_ms + 1000 {
         return Err(ApiError::bad(
             -1021,

@@ -179,7 +179,10 @@ impl KlineSource<'_> {
         let hist = (open < self.origin).then(|| self.path.summarize(open, next.min(self.origin)));
         let live_from = open.max(self.origin);
         let live = (next > self.origin)
-            .then(|| self.live.aggregate(live_from, next, interval == Interval::S1))
+            .then(|| {
+                self.live
+                    .aggregate(live_from, next, interval == Interval::S1)
+            })
             .flatten();
         let agg = match (hist, live) {
             (Some(mut h), Some(l)) => {

@@ -73,7 +73,9 @@ impl Limits {
             self.banned_until = Some(now + self.ban);
             return Err(self.banned(self.ban, wall_ms));
         }
-        let left = self.window.saturating_sub(now.duration_since(self.window_start));
+        let left = self
+            .window
+            .saturating_sub(now.duration_since(self.window_start));
         Err(ApiError {
             status: 429,
             code: -1003,
@@ -160,7 +162,12 @@ mod tests {
         let ban = l.charge(6, t0, 1000).unwrap_err();
         assert_eq!((ban.status, ban.retry_after), (418, Some(120)));
         assert!(ban.msg.contains("banned until 121000"));
-        assert_eq!(l.charge(1, t0 + Duration::from_secs(61), 0).unwrap_err().status, 418);
+        assert_eq!(
+            l.charge(1, t0 + Duration::from_secs(61), 0)
+                .unwrap_err()
+                .status,
+            418
+        );
         assert_eq!(l.charge(1, t0 + Duration::from_secs(121), 0).unwrap(), 1);
         let q = Params::from_urlencoded("symbol=BTCUSDT&limit=5000");
         assert_eq!(rest_weight("GET", "/api/v3/depth", &q), 250);

@@ -251,7 +251,11 @@ impl Market {
         });
         self.execute_taker(time, taker, &fills, out);
         while let Some((p, _)) = self.book.best(maker) {
-            let inside = if taker == Side::Buy { p <= limit } else { p >= limit };
+            let inside = if taker == Side::Buy {
+                p <= limit
+            } else {
+                p >= limit
+            };
             let anon = self.book.anon_at(maker, p);
             if !inside || anon.is_zero() {
                 break;
@@ -418,8 +422,7 @@ impl Market {
             buyer_maker,
         };
         let tid = i64::try_from(id).unwrap_or(i64::MAX);
-        self.live
-            .add_trade(time, tid, f.price, f.qty, !buyer_maker);
+        self.live.add_trade(time, tid, f.price, f.qty, !buyer_maker);
         self.last_trade = Some((f.price, f.qty));
         push_capped(&mut self.trades, ev.clone());
         out.push(MarketEvent::Trade(ev));
@@ -437,7 +440,11 @@ impl Market {
         self.last_update_id += changes.len() as u64;
         let (mut bids, mut asks): (Levels, Levels) = (vec![], vec![]);
         for (side, price, qty) in changes {
-            let list = if side == Side::Buy { &mut bids } else { &mut asks };
+            let list = if side == Side::Buy {
+                &mut bids
+            } else {
+                &mut asks
+            };
             match list.iter_mut().find(|(p, _)| *p == price) {
                 Some(l) => l.1 = qty,
                 None => list.push((price, qty)),

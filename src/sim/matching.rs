@@ -52,7 +52,10 @@ impl Exchange {
             Some(c) => c.clone(),
             None => self.generate_client_id(),
         };
-        if self.open_by_client.contains_key(&(new.sym, client_id.clone())) {
+        if self
+            .open_by_client
+            .contains_key(&(new.sym, client_id.clone()))
+        {
             return Err(ApiError::rejected("Duplicate order sent."));
         }
         self.pre_checks(&new)?;
@@ -92,7 +95,11 @@ impl Exchange {
         self.flush_market(new.sym);
         self.settle_maker_fills(new.sym);
         self.publish();
-        let order = self.orders.get(&id).cloned().ok_or_else(ApiError::no_such_order)?;
+        let order = self
+            .orders
+            .get(&id)
+            .cloned()
+            .ok_or_else(ApiError::no_such_order)?;
         Ok(Placed { order, fills })
     }
 
@@ -112,7 +119,9 @@ impl Exchange {
                 Side::Sell => book.best(Side::Buy).is_some_and(|(p, _)| price <= p),
             };
             if crosses {
-                return Err(ApiError::rejected("Order would immediately match and take."));
+                return Err(ApiError::rejected(
+                    "Order would immediately match and take.",
+                ));
             }
         }
         let last = self.last_price(new.sym);
@@ -198,7 +207,9 @@ impl Exchange {
             q
         });
         if by_quote {
-            let bought = maker_fills.iter().fold(Qty::ZERO, |a, f| a.saturating_add(f.qty));
+            let bought = maker_fills
+                .iter()
+                .fold(Qty::ZERO, |a, f| a.saturating_add(f.qty));
             if let Some(ord) = self.orders.get_mut(&id) {
                 ord.orig_qty = bought;
             }
@@ -206,8 +217,10 @@ impl Exchange {
         let now = self.now();
         let mut out = Vec::new();
         let ids = self.markets[o.sym].execute_taker(now, o.side, &maker_fills, &mut out);
-        self.pending
-            .extend(out.into_iter().map(|ev| super::events::SymEvent { sym: o.sym, ev }));
+        self.pending.extend(
+            out.into_iter()
+                .map(|ev| super::events::SymEvent { sym: o.sym, ev }),
+        );
         let fills = maker_fills
             .iter()
             .zip(ids)
@@ -226,7 +239,9 @@ impl Exchange {
         }
         let rests = o.kind != OrdType::Market && o.tif == Tif::Gtc;
         if rests {
-            self.markets[o.sym].book.add_user(o.side, o.price, id, o.remaining());
+            self.markets[o.sym]
+                .book
+                .add_user(o.side, o.price, id, o.remaining());
         } else {
             self.finish(id, Status::Expired, "EXPIRED");
         }
@@ -244,10 +259,24 @@ impl Exchange {
         o.cum_quote += quote_amt;
         o.update_time = now;
         let complete = o.executed >= o.orig_qty;
-        o.status = if complete { Status::Filled } else { Status::PartiallyFilled };
+        o.status = if complete {
+            Status::Filled
+        } else {
+            Status::PartiallyFilled
+        };
         let (spent, spent_asset, got, got_asset) = match o.side {
-            Side::Buy => (quote_amt, spec.quote.clone(), qty.to_decimal(), spec.base.clone()),
-            Side::Sell => (qty.to_decimal(), spec.base.clone(), quote_amt, spec.quote.clone()),
+            Side::Buy => (
+                quote_amt,
+                spec.quote.clone(),
+                qty.to_decimal(),
+                spec.base.clone(),
+            ),
+            Side::Sell => (
+                qty.to_decimal(),
+                spec.base.clone(),
+                quote_amt,
+                spec.quote.clone(),
+            ),
         };
         let spent_locked = match (o.side, o.kind) {
             (Side::Buy, OrdType::Market) => spent,
@@ -301,7 +330,11 @@ impl Exchange {
         let left = std::mem::take(&mut o.locked);
         let (sym, side, client) = (o.sym, o.side, o.client_id.clone());
         let spec = &self.markets[sym].spec;
-        let asset = if side == Side::Buy { spec.quote.clone() } else { spec.base.clone() };
+        let asset = if side == Side::Buy {
+            spec.quote.clone()
+        } else {
+            spec.base.clone()
+        };
         if left > Decimal::ZERO {
             self.account.unlock(&asset, left);
         }
@@ -333,7 +366,11 @@ impl Exchange {
         self.report(o.id, Exec::cancel(&cancel_id));
         self.flush_market(sym);
         self.publish();
-        let order = self.orders.get(&o.id).cloned().ok_or_else(ApiError::no_such_order)?;
+        let order = self
+            .orders
+            .get(&o.id)
+            .cloned()
+            .ok_or_else(ApiError::no_such_order)?;
         Ok(Canceled { order, cancel_id })
     }
 
@@ -356,9 +393,9 @@ impl Exchange {
             .iter()
             .copied()
             .filter(|id| {
-                self.orders.get(id).is_some_and(|o| {
-                    o.sym == sym && stop_triggered(o.kind, o.side, o.stop, last)
-                })
+                self.orders
+                    .get(id)
+                    .is_some_and(|o| o.sym == sym && stop_triggered(o.kind, o.side, o.stop, last))
             })
             .collect();
         for id in due {

@@ -357,7 +357,12 @@ mod tests {
 
     fn parse(q: &str) -> Result<NewOrder, ApiError> {
         let spec = SymbolSpec::for_name("BTCUSDT");
-        parse_new_order(&Params::from_urlencoded(q), 0, &spec, Price::from_int(90_000))
+        parse_new_order(
+            &Params::from_urlencoded(q),
+            0,
+            &spec,
+            Price::from_int(90_000),
+        )
     }
 
     #[test]
@@ -371,13 +376,34 @@ mod tests {
             ("side=BUY&type=STOP_LOSS&quantity=1", -2010),
             ("side=BUY&type=MARKET&quantity=0.001&timeInForce=GTC", -1106),
             ("side=BUY&type=MARKET", -1102),
-            ("side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.0000000001&price=90000", -1111),
-            ("side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=90000.001", -1013),
-            ("side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=9x", -1100),
-            ("side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.000015&price=90000", -1013),
-            ("side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.00001&price=90000", -1013),
-            ("side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=9&newClientOrderId=a b", -1100),
-            ("side=BUY&type=STOP_LOSS_LIMIT&timeInForce=GTC&quantity=1&price=9", -1102),
+            (
+                "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.0000000001&price=90000",
+                -1111,
+            ),
+            (
+                "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=90000.001",
+                -1013,
+            ),
+            (
+                "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=9x",
+                -1100,
+            ),
+            (
+                "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.000015&price=90000",
+                -1013,
+            ),
+            (
+                "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.00001&price=90000",
+                -1013,
+            ),
+            (
+                "side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=9&newClientOrderId=a b",
+                -1100,
+            ),
+            (
+                "side=BUY&type=STOP_LOSS_LIMIT&timeInForce=GTC&quantity=1&price=9",
+                -1102,
+            ),
         ];
         for (q, code) in cases {
             assert_eq!(parse(q).map(|_| ()).unwrap_err().code, code, "{q}");

@@ -33,7 +33,10 @@ impl Params {
 
     /// The raw value, if present and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// The value, or -1102.
@@ -74,9 +77,10 @@ fn decimal(name: &str, v: &str) -> Result<Price, ApiError> {
         return Err(ApiError::illegal(name, DECIMAL_RANGE));
     }
     Price::parse_bytes(v.as_bytes()).map_err(|e| match e {
-        NumError::TooPrecise(_) => {
-            ApiError::bad(-1111, "Precision is over the maximum defined for this asset.")
-        }
+        NumError::TooPrecise(_) => ApiError::bad(
+            -1111,
+            "Precision is over the maximum defined for this asset.",
+        ),
         _ => ApiError::illegal(name, DECIMAL_RANGE),
     })
 }
@@ -97,15 +101,13 @@ pub fn percent_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -128,11 +130,17 @@ mod tests {
 
     #[test]
     fn query_wins_and_values_are_decoded() {
-        let p = Params::merged("symbol=BTCUSDT&x=%EF%BC%91", "symbol=ETHUSDT&price=1.5&a=b+c");
+        let p = Params::merged(
+            "symbol=BTCUSDT&x=%EF%BC%91",
+            "symbol=ETHUSDT&price=1.5&a=b+c",
+        );
         assert_eq!(p.get("symbol"), Some("BTCUSDT"));
         assert_eq!(p.get("x"), Some("１"));
         assert_eq!(p.get("a"), Some("b c"));
-        assert_eq!(p.price("price").unwrap(), Some(Price::parse("1.5").unwrap()));
+        assert_eq!(
+            p.price("price").unwrap(),
+            Some(Price::parse("1.5").unwrap())
+        );
         assert_eq!(p.req("nope").unwrap_err().code, -1102);
         let bad = Params::from_urlencoded("q=1e5&r=0.000000001&s=%");
         assert_eq!(bad.qty("q").unwrap_err().code, -1100);

@@ -77,7 +77,8 @@ async fn not_found() -> Response {
 /// The symbol parameter, checked (-1102 missing, -1121 unknown).
 pub fn symbol_of(ex: &Exchange, p: &Params) -> Result<usize, ApiError> {
     let s = p.req("symbol")?;
-    ex.sym(&s.to_ascii_uppercase()).ok_or_else(ApiError::bad_symbol)
+    ex.sym(&s.to_ascii_uppercase())
+        .ok_or_else(ApiError::bad_symbol)
 }
 
 /// `symbol`, `symbols=["A","B"]`, or every symbol.
@@ -88,11 +89,18 @@ fn symbols_of(ex: &Exchange, p: &Params) -> Result<(Vec<usize>, bool), ApiError>
     let Some(list) = p.get("symbols") else {
         return Ok(((0..ex.markets.len()).collect(), false));
     };
-    let names: Vec<String> = serde_json::from_str(list)
-        .map_err(|_| ApiError::illegal("symbols", r#"^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$"#))?;
+    let names: Vec<String> = serde_json::from_str(list).map_err(|_| {
+        ApiError::illegal(
+            "symbols",
+            r#"^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$"#,
+        )
+    })?;
     let syms = names
         .iter()
-        .map(|n| ex.sym(&n.to_ascii_uppercase()).ok_or_else(ApiError::bad_symbol))
+        .map(|n| {
+            ex.sym(&n.to_ascii_uppercase())
+                .ok_or_else(ApiError::bad_symbol)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((syms, false))
 }
@@ -202,10 +210,20 @@ async fn klines(State(sh): St, RawQuery(q): RawQuery) -> ApiResult {
         .iter()
         .map(|k| {
             let a = &k.agg;
-            json!([k.open_time, a.open.fmt_dp(8), a.high.fmt_dp(8), a.low.fmt_dp(8),
-                a.close.fmt_dp(8), a.volume.fmt_dp(8), k.close_time,
-                super::account::d8(a.quote), a.trades, a.taker_volume.fmt_dp(8),
-                super::account::d8(a.taker_quote), "0"])
+            json!([
+                k.open_time,
+                a.open.fmt_dp(8),
+                a.high.fmt_dp(8),
+                a.low.fmt_dp(8),
+                a.close.fmt_dp(8),
+                a.volume.fmt_dp(8),
+                k.close_time,
+                super::account::d8(a.quote),
+                a.trades,
+                a.taker_volume.fmt_dp(8),
+                super::account::d8(a.taker_quote),
+                "0"
+            ])
         })
         .collect();
     Ok(Json(list).into_response())
@@ -220,7 +238,10 @@ async fn avg_price(State(sh): St, RawQuery(q): RawQuery) -> ApiResult {
         .kline_source(now)
         .kline(Interval::M5, Interval::M5.open_time(now));
     let avg = wire::weighted_avg_of(&k.agg);
-    Ok(Json(json!({"mins": 5, "price": super::account::d8(avg), "closeTime": now})).into_response())
+    Ok(
+        Json(json!({"mins": 5, "price": super::account::d8(avg), "closeTime": now}))
+            .into_response(),
+    )
 }
 
 async fn ticker_24hr(State(sh): St, RawQuery(q): RawQuery) -> ApiResult {

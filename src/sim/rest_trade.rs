@@ -43,7 +43,12 @@ fn verify(headers: &HeaderMap, q: Option<String>, body: &str) -> Result<Params, 
 
 macro_rules! signed_handler {
     ($name:ident, $op:ident) => {
-        async fn $name(State(sh): St, headers: HeaderMap, RawQuery(q): RawQuery, body: String) -> ApiResult {
+        async fn $name(
+            State(sh): St,
+            headers: HeaderMap,
+            RawQuery(q): RawQuery,
+            body: String,
+        ) -> ApiResult {
             let p = verify(&headers, q, &body)?;
             Ok(Json($op(&sh, &p)?).into_response())
         }
@@ -59,7 +64,12 @@ signed_handler!(all_orders, op_all_orders);
 signed_handler!(account, op_account);
 signed_handler!(my_trades, op_my_trades);
 
-async fn new_order(State(sh): St, headers: HeaderMap, RawQuery(q): RawQuery, body: String) -> ApiResult {
+async fn new_order(
+    State(sh): St,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: String,
+) -> ApiResult {
     let p = verify(&headers, q, &body)?;
     let reply = op_new_order(&sh, &p)?;
     match sh.faults.lose_reply() {
@@ -89,7 +99,13 @@ pub fn op_new_order(sh: &Shared, p: &Params) -> Result<Value, ApiError> {
     let resp = new.resp;
     let placed = ex.place(new)?;
     let now = ex.now();
-    Ok(rest_wire::new_order(&ex.markets[sym].spec, &placed.order, &placed.fills, resp, now))
+    Ok(rest_wire::new_order(
+        &ex.markets[sym].spec,
+        &placed.order,
+        &placed.fills,
+        resp,
+        now,
+    ))
 }
 
 fn op_test_order(sh: &Shared, p: &Params) -> Result<Value, ApiError> {
@@ -183,11 +199,13 @@ fn op_all_orders(sh: &Shared, p: &Params) -> Result<Value, ApiError> {
     let ex = sh.ex();
     let sym = symbol_of(&ex, p)?;
     let list = ex.orders_where(Some(sym), |o| {
-        o.id as i64 >= from
-            && start.is_none_or(|s| o.time >= s)
-            && end.is_none_or(|e| o.time <= e)
+        o.id as i64 >= from && start.is_none_or(|s| o.time >= s) && end.is_none_or(|e| o.time <= e)
     });
-    let skip = if p.get("orderId").is_some() { 0 } else { list.len().saturating_sub(limit) };
+    let skip = if p.get("orderId").is_some() {
+        0
+    } else {
+        list.len().saturating_sub(limit)
+    };
     let out = list
         .iter()
         .skip(skip)
@@ -219,7 +237,11 @@ fn op_my_trades(sh: &Shared, p: &Params) -> Result<Value, ApiError> {
         .filter(|t| from_id.is_none_or(|f| t.id as i64 >= f))
         .filter(|t| start.is_none_or(|s| t.time >= s) && end.is_none_or(|e| t.time <= e))
         .collect();
-    let skip = if from_id.is_some() { 0 } else { list.len().saturating_sub(limit) };
+    let skip = if from_id.is_some() {
+        0
+    } else {
+        list.len().saturating_sub(limit)
+    };
     let out = list
         .iter()
         .skip(skip)
@@ -228,4 +250,3 @@ fn op_my_trades(sh: &Shared, p: &Params) -> Result<Value, ApiError> {
         .collect();
     Ok(Value::Array(out))
 }
-

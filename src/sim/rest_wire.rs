@@ -181,4 +181,3 @@ pub fn ticker_24hr(spec: &SymbolSpec, t: &TickerSnap) -> Value {
         "firstId": t.first_id, "lastId": t.last_id, "count": t.count,
     })
 }
-

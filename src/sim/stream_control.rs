@@ -41,7 +41,11 @@ impl Subscriptions {
         };
         let id = obj.get("id").cloned().unwrap_or(Value::Null);
         if !valid_id(&id) {
-            return err(2, "Invalid request: request ID must be an unsigned integer", &Value::Null);
+            return err(
+                2,
+                "Invalid request: request ID must be an unsigned integer",
+                &Value::Null,
+            );
         }
         let Some(method) = obj.get("method").and_then(Value::as_str) else {
             return err(2, "Invalid request: missing field `method`", &id);
@@ -82,13 +86,23 @@ impl Subscriptions {
         lookup: &dyn Fn(&str) -> Option<usize>,
     ) -> String {
         let Some(names) = Self::names(params) else {
-            return err(2, "Invalid request: params must be a list of stream names", id);
+            return err(
+                2,
+                "Invalid request: params must be a list of stream names",
+                id,
+            );
         };
         let mut add = Vec::new();
         for n in names {
             match parse(n, lookup) {
                 Some(s) => add.push(s),
-                None => return err(2, &format!("Invalid request: invalid stream name `{n}`"), id),
+                None => {
+                    return err(
+                        2,
+                        &format!("Invalid request: invalid stream name `{n}`"),
+                        id,
+                    );
+                }
             }
         }
         add.retain(|s| !self.subs.iter().any(|o| o.name == s.name));
@@ -101,7 +115,11 @@ impl Subscriptions {
 
     fn unsubscribe(&mut self, params: &Value, id: &Value) -> String {
         let Some(names) = Self::names(params) else {
-            return err(2, "Invalid request: params must be a list of stream names", id);
+            return err(
+                2,
+                "Invalid request: params must be a list of stream names",
+                id,
+            );
         };
         self.subs.retain(|s| !names.contains(&s.name.as_str()));
         json!({"result": null, "id": id}).to_string()
@@ -148,8 +166,14 @@ mod tests {
         };
         assert_eq!(code("{nope"), 3);
         assert_eq!(code(r#"{"method":"SUBSCRIB","id":1}"#), 2);
-        assert_eq!(code(r#"{"method":"SET_PROPERTY","params":["combined",1],"id":1}"#), 1);
-        assert_eq!(code(r#"{"method":"SET_PROPERTY","params":["x",true],"id":1}"#), 0);
+        assert_eq!(
+            code(r#"{"method":"SET_PROPERTY","params":["combined",1],"id":1}"#),
+            1
+        );
+        assert_eq!(
+            code(r#"{"method":"SET_PROPERTY","params":["x",true],"id":1}"#),
+            0
+        );
         assert_eq!(code(r#"{"method":"LIST_SUBSCRIPTIONS","id":[1]}"#), 2);
         assert_eq!(code(r#"{"method":"SUBSCRIBE","params":["BTC"],"id":1}"#), 2);
     }

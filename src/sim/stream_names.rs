@@ -50,7 +50,9 @@ pub fn parse(name: &str, lookup: impl Fn(&str) -> Option<usize>) -> Option<Strea
     let (sym, rest) = name.split_once('@')?;
     let ok_sym = !sym.is_empty()
         && sym.len() <= 20
-        && sym.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        && sym
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     if !ok_sym {
         return None;
     }
@@ -145,11 +147,26 @@ mod tests {
         assert_eq!(p("btcusdt@depth@100ms"), Some((Some(0), Kind::Depth)));
         assert_eq!(
             p("btcusdt@depth20@100ms"),
-            Some((Some(0), Kind::Partial { levels: 20, fast: true }))
+            Some((
+                Some(0),
+                Kind::Partial {
+                    levels: 20,
+                    fast: true
+                }
+            ))
         );
-        assert_eq!(p("btcusdt@kline_1M"), Some((Some(0), Kind::Kline(Interval::Mo1))));
+        assert_eq!(
+            p("btcusdt@kline_1M"),
+            Some((Some(0), Kind::Kline(Interval::Mo1)))
+        );
         assert_eq!(p("foousdt@trade"), Some((None, Kind::Trade)));
-        for bad in ["btcusdt", "BTCUSDT@trade", "btcusdt@depth7", "btcusdt@kline_2m", "@trade"] {
+        for bad in [
+            "btcusdt",
+            "BTCUSDT@trade",
+            "btcusdt@depth7",
+            "btcusdt@kline_2m",
+            "@trade",
+        ] {
             assert_eq!(p(bad), None, "{bad}");
         }
     }

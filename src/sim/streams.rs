@@ -51,12 +51,17 @@ pub async fn ws_combined(
     }
 }
 
+/// Parses the streams of a connection URL. Like Binance, a path segment that is not a stream
+/// name (a legacy listenKey, or the `/ws/0` some clients open before they SUBSCRIBE) is
+/// accepted and carries nothing.
 fn parse_all(sh: &Shared, list: &str) -> Result<Vec<StreamSub>, String> {
     let ex = sh.ex();
     let mut subs: Vec<StreamSub> = Vec::new();
     for name in list.split('/').filter(|n| !n.is_empty()) {
-        let sub =
-            parse(name, |s| ex.sym(s)).ok_or_else(|| format!("invalid stream name `{name}`"))?;
+        let Some(sub) = parse(name, |s| ex.sym(s)) else {
+            tracing::debug!(name, "ignoring a path segment that is not a stream name");
+            continue;
+        };
         if !subs.iter().any(|s| s.name == sub.name) {
             subs.push(sub);
         }
@@ -67,7 +72,12 @@ fn parse_all(sh: &Shared, list: &str) -> Result<Vec<StreamSub>, String> {
     Ok(subs)
 }
 
-fn upgrade(ws: WebSocketUpgrade, sh: Arc<Shared>, subs: Vec<StreamSub>, combined: bool) -> Response {
+fn upgrade(
+    ws: WebSocketUpgrade,
+    sh: Arc<Shared>,
+    subs: Vec<StreamSub>,
+    combined: bool,
+) -> Response {
     let subs = Subscriptions { subs, combined };
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| async move { run(socket, sh, subs).await })
@@ -108,7 +118,10 @@ async fn run(socket: WebSocket, sh: Arc<Shared>, mut subs: Subscriptions) {
     let mut market = sh.ex().subscribe_market();
     let every = sh.args.ping_interval.max(Duration::from_millis(10));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    let die_at = sh.faults.disconnect_every.map(|d| tokio::time::Instant::now() + d);
+    let die_at = sh
+        .faults
+        .disconnect_every
+        .map(|d| tokio::time::Instant::now() + d);
     let mut window = RateWindow {
         limit: sh.args.ws_incoming_limit as usize,
         times: VecDeque::new(),
@@ -219,9 +232,11 @@ impl Renderer {
                 if v.drop {
                     continue;
                 }
-                tx.feed(Message::Text(frame(&self.payload, sub, subs.combined))).await?;
+                tx.feed(Message::Text(frame(&self.payload, sub, subs.combined)))
+                    .await?;
                 if v.malformed {
-                    tx.feed(Message::Text(malformed_frame(&self.payload).into())).await?;
+                    tx.feed(Message::Text(malformed_frame(&self.payload).into()))
+                        .await?;
                 }
                 if v.oversized {
                     let big = oversized_frame(sh.faults.oversized_bytes);

@@ -108,7 +108,11 @@ pub fn trade(buf: &mut Vec<u8>, s: &str, t: &TradeEv) {
     price(buf, b",\"p\":", t.price);
     qty(buf, b",\"q\":", t.qty);
     int(buf, b",\"T\":", t.time);
-    buf.extend_from_slice(if t.buyer_maker { b",\"m\":true" } else { b",\"m\":false" });
+    buf.extend_from_slice(if t.buyer_maker {
+        b",\"m\":true"
+    } else {
+        b",\"m\":false"
+    });
     buf.extend_from_slice(b",\"M\":true}");
 }
 
@@ -123,7 +127,11 @@ pub fn agg_trade(buf: &mut Vec<u8>, s: &str, a: &AggTradeEv) {
     uint(buf, b",\"f\":", a.first);
     uint(buf, b",\"l\":", a.last);
     int(buf, b",\"T\":", a.time);
-    buf.extend_from_slice(if a.buyer_maker { b",\"m\":true" } else { b",\"m\":false" });
+    buf.extend_from_slice(if a.buyer_maker {
+        b",\"m\":true"
+    } else {
+        b",\"m\":false"
+    });
     buf.extend_from_slice(b",\"M\":true}");
 }
 
@@ -140,12 +148,20 @@ pub fn book_ticker(buf: &mut Vec<u8>, s: &str, b: &BookTickerEv) {
 
 /// Partial depth `{lastUpdateId,bids,asks}` with the top `n` levels.
 pub fn partial_depth(buf: &mut Vec<u8>, p: &Periodic, n: usize) {
-    let (b, a) = (&p.bids[..n.min(p.bids.len())], &p.asks[..n.min(p.asks.len())]);
+    let (b, a) = (
+        &p.bids[..n.min(p.bids.len())],
+        &p.asks[..n.min(p.asks.len())],
+    );
     depth_snapshot(buf, p.last_update_id, b, a);
 }
 
 /// A depth snapshot `{"lastUpdateId":..,"bids":[[p,q]..],"asks":[..]}` (REST and partial).
-pub fn depth_snapshot(buf: &mut Vec<u8>, last_id: u64, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+pub fn depth_snapshot(
+    buf: &mut Vec<u8>,
+    last_id: u64,
+    bids: &[(Price, Qty)],
+    asks: &[(Price, Qty)],
+) {
     uint(buf, b"{\"lastUpdateId\":", last_id);
     levels(buf, b",\"bids\":", bids);
     levels(buf, b",\"asks\":", asks);
@@ -172,7 +188,11 @@ pub fn kline(buf: &mut Vec<u8>, s: &str, time: i64, k: &Kline) {
     price(buf, b",\"l\":", a.low);
     qty(buf, b",\"v\":", a.volume);
     uint(buf, b",\"n\":", a.trades);
-    buf.extend_from_slice(if k.closed { b",\"x\":true" } else { b",\"x\":false" });
+    buf.extend_from_slice(if k.closed {
+        b",\"x\":true"
+    } else {
+        b",\"x\":false"
+    });
     dec(buf, b",\"q\":", a.quote);
     qty(buf, b",\"V\":", a.taker_volume);
     dec(buf, b",\"Q\":", a.taker_quote);
@@ -268,7 +288,10 @@ mod tests {
         push_units(&mut b, -1);
         b.push(b' ');
         push_units(&mut b, 0);
-        assert_eq!(String::from_utf8(b).unwrap(), "25.35190000 -0.00000001 0.00000000");
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "25.35190000 -0.00000001 0.00000000"
+        );
         let d = DepthDiff {
             time: 5,
             first: 157,

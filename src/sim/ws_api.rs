@@ -38,7 +38,10 @@ async fn run(socket: WebSocket, sh: Arc<Shared>) {
     let (mut tx, mut rx) = socket.split();
     let every = sh.args.ping_interval.max(Duration::from_millis(10));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    let die_at = sh.faults.disconnect_every.map(|d| tokio::time::Instant::now() + d);
+    let die_at = sh
+        .faults
+        .disconnect_every
+        .map(|d| tokio::time::Instant::now() + d);
     let mut shutdown = sh.shutdown.clone();
     let mut session = Session::default();
     loop {
@@ -74,7 +77,9 @@ async fn run(socket: WebSocket, sh: Arc<Shared>) {
     }
 }
 
-async fn recv_user(user: &mut Option<broadcast::Receiver<Arc<str>>>) -> Result<Arc<str>, RecvError> {
+async fn recv_user(
+    user: &mut Option<broadcast::Receiver<Arc<str>>>,
+) -> Result<Arc<str>, RecvError> {
     match user {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -102,7 +107,13 @@ fn weight(method: &str) -> u32 {
 async fn request(sh: &Shared, text: &str, session: &mut Session) -> Option<String> {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(_) => return Some(reply_err(sh, &Value::Null, &ApiError::bad(-1100, "Invalid JSON."))),
+        Err(_) => {
+            return Some(reply_err(
+                sh,
+                &Value::Null,
+                &ApiError::bad(-1100, "Invalid JSON."),
+            ));
+        }
     };
     let id = v.get("id").cloned().unwrap_or(Value::Null);
     let method = v.get("method").and_then(Value::as_str).unwrap_or("");
@@ -184,6 +195,5 @@ fn reply_err(sh: &Shared, id: &Value, e: &ApiError) -> String {
         let retry_at = now_ms() + i64::try_from(secs).unwrap_or(0) * 1000;
         error["data"] = json!({"serverTime": now_ms(), "retryAfter": retry_at});
     }
-    json!({"id": id, "status": e.status, "error": error, "rateLimits": rate_limits(sh)})
-        .to_string()
+    json!({"id": id, "status": e.status, "error": error, "rateLimits": rate_limits(sh)}).to_string()
 }

@@ -65,10 +65,17 @@ pub async fn call(h: &SimHandle, method: &str, path: &str, params: &str) -> (u16
         "DELETE" => c.delete(format!("{url}?{q}")),
         _ => c.get(format!("{url}?{q}")),
     };
-    let resp = req.header("X-MBX-APIKEY", sim::DEMO_API_KEY).send().await.unwrap();
+    let resp = req
+        .header("X-MBX-APIKEY", sim::DEMO_API_KEY)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
 }
 
 /// A public GET returning (status, JSON).
@@ -84,7 +91,10 @@ pub async fn get(h: &SimHandle, path_and_query: &str) -> (u16, Value) {
 
 /// Opens a WebSocket.
 pub async fn ws(url: &str) -> Ws {
-    tokio_tungstenite::connect_async(url).await.expect("ws connects").0
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connects")
+        .0
 }
 
 /// Next text frame as JSON (pings are answered by tungstenite); panics after 10 s.
@@ -149,7 +159,8 @@ pub fn rest_sample(key: &str) -> Value {
 
 fn is_decimal(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         && speedtrade::domain::Price::parse(s).is_ok()
 }
 
