@@ -22,5 +22,6 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     speedtrade::sim::run(Cli::parse().sim).await?;
+    tracing::debug!("main returns");
     Ok(())
 }

@@ -143,7 +143,11 @@ async fn weight_limit_gives_429_then_418() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], -1003);
     assert!(body["msg"].as_str().unwrap().contains("banned until"));
+}
 
+#[tokio::test]
+async fn retry_after_is_enough_to_recover() {
+    let c = http();
     let h = start(SimArgs {
         fault_weight_limit: Some(10),
         fault_weight_window: Duration::from_secs(1),

@@ -24,7 +24,7 @@ fn dec(v: &Value) -> Decimal {
 }
 
 #[tokio::test]
-async fn limit_order_lifecycle() {
+async fn limit_orders_rest_and_answer_queries() {
     let h = start(args()).await;
     h.pause_market();
     let (bid, _) = best(&h);
@@ -103,7 +103,26 @@ async fn limit_order_lifecycle() {
         locked,
         Price::parse(&price).unwrap().to_decimal() * Decimal::new(2, 2)
     );
+}
 
+#[tokio::test]
+async fn cancel_releases_the_order_and_its_client_id() {
+    let h = start(args()).await;
+    h.pause_market();
+    let (bid, _) = best(&h);
+    let price = px(bid, -100_000);
+    let q =
+        format!("symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price={price}");
+    for id in ["t1", "t0"] {
+        let (s, _) = call(
+            &h,
+            "POST",
+            "/api/v3/order",
+            &format!("{q}&newClientOrderId={id}"),
+        )
+        .await;
+        assert_eq!(s, 200);
+    }
     let (s, canceled) = call(
         &h,
         "DELETE",
@@ -215,10 +234,10 @@ async fn market_orders_fill_and_move_balances() {
 }
 
 #[tokio::test]
-async fn time_in_force_post_only_and_stops() {
+async fn post_only_fok_and_ioc() {
     let h = start(args()).await;
     h.pause_market();
-    let (bid, ask) = best(&h);
+    let (_, ask) = best(&h);
     let book = h.book("BTCUSDT").unwrap();
     let top_qty = book.asks[0].1;
     let at_ask = ask.fmt_dp(2);
@@ -247,7 +266,13 @@ async fn time_in_force_post_only_and_stops() {
         top_qty.to_decimal(),
         "IOC fills what is there"
     );
+}
 
+#[tokio::test]
+async fn stop_limit_waits_for_the_last_price() {
+    let h = start(args()).await;
+    h.pause_market();
+    let (bid, _) = best(&h);
     let last = Price::parse(
         get(&h, "/api/v3/ticker/price?symbol=BTCUSDT").await.1["price"]
             .as_str()
@@ -311,7 +336,7 @@ async fn time_in_force_post_only_and_stops() {
 }
 
 #[tokio::test]
-async fn signed_request_errors() {
+async fn authentication_errors() {
     let h = start(args()).await;
     let c = http();
     let url = format!("{}/api/v3/account?{}", h.rest_url(), signed(""));
@@ -375,7 +400,11 @@ async fn signed_request_errors() {
         send(upper).await["balances"].is_array(),
         "HMAC signatures are case-insensitive"
     );
+}
 
+#[tokio::test]
+async fn order_parameter_errors() {
+    let h = start(args()).await;
     let order_errors = [
         ("symbol=NOPE&side=BUY&type=MARKET&quantity=1", -1121),
         (

@@ -112,7 +112,7 @@ async fn resting_orders_fill_when_the_market_trades_through_them() {
 }
 
 #[tokio::test]
-async fn order_methods_and_signature_errors() {
+async fn order_methods() {
     let h = start(args()).await;
     let mut ws = ws(&h.ws_api_url()).await;
     let place = json!({"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
@@ -159,7 +159,12 @@ async fn order_methods_and_signature_errors() {
     assert_eq!(reply(&mut ws, "c").await["result"]["status"], "CANCELED");
     send_json(&mut ws, &request("a", "account.status", json!({}))).await;
     assert!(reply(&mut ws, "a").await["result"]["balances"].is_array());
+}
 
+#[tokio::test]
+async fn signature_errors() {
+    let h = start(args()).await;
+    let mut ws = ws(&h.ws_api_url()).await;
     let mut bad = request("b", "userDataStream.subscribe.signature", json!({}));
     bad["params"]["signature"] = json!("00");
     send_json(&mut ws, &bad).await;

@@ -253,7 +253,6 @@ impl Exchange {
         let Some(o) = self.orders.get_mut(&id) else {
             return empty_fill(price, tid);
         };
-        let spec = &self.markets[o.sym].spec;
         let quote_amt = notional(price, qty).unwrap_or_default();
         o.executed = o.executed.saturating_add(qty);
         o.cum_quote += quote_amt;
@@ -264,33 +263,14 @@ impl Exchange {
         } else {
             Status::PartiallyFilled
         };
-        let (spent, spent_asset, got, got_asset) = match o.side {
-            Side::Buy => (
-                quote_amt,
-                spec.quote.clone(),
-                qty.to_decimal(),
-                spec.base.clone(),
-            ),
-            Side::Sell => (
-                qty.to_decimal(),
-                spec.base.clone(),
-                quote_amt,
-                spec.quote.clone(),
-            ),
-        };
-        let spent_locked = match (o.side, o.kind) {
-            (Side::Buy, OrdType::Market) => spent,
+        let released = match (o.side, o.kind) {
+            (Side::Buy, OrdType::Market) => quote_amt,
             (Side::Buy, _) => Account::cost(o.price, qty),
-            (Side::Sell, _) => spent,
+            (Side::Sell, _) => qty.to_decimal(),
         };
-        o.locked = (o.locked - spent_locked).max(Decimal::ZERO);
+        o.locked = (o.locked - released).max(Decimal::ZERO);
         let (sym, side) = (o.sym, o.side);
-        let commission = trunc8(got * commission_rate());
-        self.account.take_locked(&spent_asset, spent_locked);
-        if spent_locked > spent {
-            self.account.credit(&spent_asset, spent_locked - spent);
-        }
-        self.account.credit(&got_asset, got - commission);
+        let (commission, asset) = self.move_funds(sym, side, qty, quote_amt, released);
         self.my_trades.push(MyTrade {
             sym,
             id: tid,
@@ -299,7 +279,7 @@ impl Exchange {
             qty,
             quote_qty: quote_amt,
             commission,
-            commission_asset: got_asset.clone(),
+            commission_asset: asset.clone(),
             time: now,
             is_buyer: side == Side::Buy,
             is_maker: maker,
@@ -308,7 +288,7 @@ impl Exchange {
             price,
             qty,
             commission,
-            commission_asset: got_asset,
+            commission_asset: asset,
             trade_id: tid,
         };
         self.report(id, Exec::trade(&fill, maker));
@@ -316,6 +296,41 @@ impl Exchange {
             self.finish(id, Status::Filled, "");
         }
         fill
+    }
+
+    /// Settles a fill of `qty` for `quote` on the account: `released` leaves the locked
+    /// balance (any excess over what was spent goes back to free), the received asset is
+    /// credited less commission. Returns (commission, its asset).
+    fn move_funds(
+        &mut self,
+        sym: usize,
+        side: Side,
+        qty: Qty,
+        quote: Decimal,
+        released: Decimal,
+    ) -> (Decimal, String) {
+        let spec = &self.markets[sym].spec;
+        let (spent, spent_asset, got, got_asset) = match side {
+            Side::Buy => (
+                quote,
+                spec.quote.clone(),
+                qty.to_decimal(),
+                spec.base.clone(),
+            ),
+            Side::Sell => (
+                qty.to_decimal(),
+                spec.base.clone(),
+                quote,
+                spec.quote.clone(),
+            ),
+        };
+        let commission = trunc8(got * commission_rate());
+        self.account.take_locked(&spent_asset, released);
+        if released > spent {
+            self.account.credit(&spent_asset, released - spent);
+        }
+        self.account.credit(&got_asset, got - commission);
+        (commission, got_asset)
     }
 
     /// Ends an order: releases what it still had locked, leaves the open index, reports.

@@ -189,6 +189,7 @@ impl SimHandle {
         let _ = self.stop.send(true);
         for t in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+            tracing::debug!("simulator task ended");
         }
     }
 }
@@ -224,7 +225,8 @@ pub async fn start(args: SimArgs) -> Result<SimHandle, SimError> {
         origin,
         rate: args.rate.max(1),
     };
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+    let local = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let listener = tokio::net::TcpListener::bind(local)
         .await
         .map_err(|source| SimError::Bind {
             port: args.port,
@@ -315,6 +317,7 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     wait_for_signal().await?;
     tracing::info!("simulator shutting down");
     handle.shutdown().await;
+    tracing::debug!("simulator stopped");
     Ok(())
 }
 

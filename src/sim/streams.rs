@@ -143,20 +143,11 @@ async fn run(socket: WebSocket, sh: Arc<Shared>, mut subs: Subscriptions) {
                 }
             }
             msg = rx.next() => {
-                let Some(Ok(msg)) = msg else { break End::Drop };
-                if !window.allow(Instant::now()) {
-                    break End::Close(1008, "Too many requests");
-                }
-                match msg {
-                    Message::Text(t) => {
-                        let reply = subs.handle(t.as_str(), &lookup);
-                        if tx.send(Message::Text(reply.into())).await.is_err() {
-                            break End::Drop;
-                        }
-                    }
-                    Message::Pong(_) => last_pong = Instant::now(),
-                    Message::Close(_) => break End::Drop,
-                    _ => {}
+                let now = Instant::now();
+                match incoming(msg, &mut window, &mut subs, &lookup, &mut tx).await {
+                    Incoming::Pong => last_pong = now,
+                    Incoming::Continue => {}
+                    Incoming::End(end) => break end,
                 }
             }
             b = market.recv() => match b {
@@ -175,6 +166,41 @@ async fn run(socket: WebSocket, sh: Arc<Shared>, mut subs: Subscriptions) {
     };
     let now = sh.ex().now();
     finish(tx, end, now).await;
+}
+
+/// What one incoming frame leads to.
+enum Incoming {
+    Continue,
+    Pong,
+    End(End),
+}
+
+/// Counts an incoming frame against the limit and answers control messages.
+async fn incoming(
+    msg: Option<Result<Message, axum::Error>>,
+    window: &mut RateWindow,
+    subs: &mut Subscriptions,
+    lookup: &(dyn Fn(&str) -> Option<usize> + Sync),
+    tx: &mut Tx,
+) -> Incoming {
+    let Some(Ok(msg)) = msg else {
+        return Incoming::End(End::Drop);
+    };
+    if !window.allow(Instant::now()) {
+        return Incoming::End(End::Close(1008, "Too many requests"));
+    }
+    match msg {
+        Message::Text(t) => {
+            let reply = subs.handle(t.as_str(), lookup);
+            if tx.send(Message::Text(reply.into())).await.is_err() {
+                return Incoming::End(End::Drop);
+            }
+            Incoming::Continue
+        }
+        Message::Pong(_) => Incoming::Pong,
+        Message::Close(_) => Incoming::End(End::Drop),
+        _ => Incoming::Continue,
+    }
 }
 
 async fn finish(mut tx: Tx, end: End, now: i64) {
