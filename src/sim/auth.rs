@@ -176,7 +176,7 @@ mod tests {
         assert!(check_timestamp(1000, 5000, 6000).is_ok());
         assert_eq!(check_timestamp(1000, 5000, 6001).unwrap_err().code, -1021);
         assert_eq!(check_timestamp(8000, 5000, 7000).unwrap_err().code, -1021);
-        assert!(check_timestamp(6_999_999_000_000_000, 5000, 7_000_000_000_000).is_ok());
+        assert!(check_timestamp(6_999_999_000_000_000, 5000, 6_999_999_001_000).is_ok());
         assert_eq!(check_api_key(None).unwrap_err().code, -2014);
         assert_eq!(check_api_key(Some("x")).unwrap_err().code, -2015);
     }

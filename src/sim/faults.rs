@@ -153,7 +153,12 @@ mod tests {
         let mut c = StreamFaults::default();
         let drops: Vec<bool> = (0..6).map(|_| c.next(&f, true).drop).collect();
         assert_eq!(drops, [false, false, true, false, false, true]);
-        assert!(c.next(&f, false).malformed);
+        let next_two = [c.next(&f, false).malformed, c.next(&f, false).malformed];
+        assert_eq!(
+            next_two,
+            [false, true],
+            "4 sent so far; the 6th is followed by junk"
+        );
         assert_eq!(f.lose_reply(), Some(Lost::Error5xx));
         assert!(serde_json::from_str::<serde_json::Value>(&malformed_frame(b"{\"a\":1}")).is_err());
         assert_eq!(oversized_frame(1000).len(), 1000);

@@ -545,3 +545,41 @@ fn push_capped<T>(q: &mut VecDeque<T>, v: T) {
     }
     q.push_back(v);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_keep_the_book_sane_and_ids_contiguous() {
+        let spec = SymbolSpec::for_name("SOLUSDT");
+        let mut m = Market::new(3, spec, 100, 1_767_225_600_000);
+        let mut last = m.last_update_id;
+        let mut trades = 0;
+        for i in 1..=3000 {
+            let mut out = Vec::new();
+            m.step(1_767_225_600_000 + i * 10, &mut out);
+            let depths: Vec<&DepthDiff> = out
+                .iter()
+                .filter_map(|e| match e {
+                    MarketEvent::Depth(d) => Some(d),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(depths.len(), 1, "one diff per step");
+            assert_eq!(depths[0].first, last + 1);
+            last = depths[0].last;
+            trades += out
+                .iter()
+                .filter(|e| matches!(e, MarketEvent::Trade(_)))
+                .count();
+            let (bid, ask) = (
+                m.book.best(Side::Buy).unwrap(),
+                m.book.best(Side::Sell).unwrap(),
+            );
+            assert!(bid.0 < ask.0, "crossed at step {i}: {bid:?} {ask:?}");
+            assert!(m.book.len(Side::Buy) <= LEVELS_PER_SIDE + 50);
+        }
+        assert!(trades > 50, "the market trades ({trades})");
+    }
+}

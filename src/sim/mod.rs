@@ -5,6 +5,20 @@
 //! Start it with [`start`] (tests, `speedtrade demo`) or [`run`] (`speedtrade sim`). The demo
 //! account's credentials are [`DEMO_API_KEY`] / [`DEMO_API_SECRET`]; only the simulator
 //! accepts them.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), speedtrade::sim::SimError> {
+//! use speedtrade::sim::{SimArgs, start};
+//! let sim = start(SimArgs { seed: 7, ..SimArgs::default() }).await?;
+//! println!("{}", sim.info_json()); // {"rest":"http://127.0.0.1:P","ws":..}
+//! let book = sim.book("BTCUSDT"); // what a client's local book must equal
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Layout: `market` (generator) → `book` / `matching` / `account` behind one lock in `engine`;
+//! `rest`, `rest_trade`, `streams`, `ws_api` serve it; `wire` / `rest_wire` / `user_events`
+//! render Binance's JSON; `auth`, `limits` and `faults` enforce the rules and inject failures.
 
 pub mod account;
 pub mod args;
