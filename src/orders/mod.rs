@@ -1,0 +1,469 @@
+//! The order manager: journal first, send, retry safely, apply venue updates through an
+//! explicit state machine, reconcile, and publish every change (ARCHITECTURE.md §4).
+//!
+//! How "journaled before sent" is guaranteed: [`OrderManager::place`] awaits
+//! [`Store::journal_new_order`], whose future resolves only after the writer thread has
+//! committed the row (with an fsync of the WAL); if that fails, nothing is sent and the caller
+//! gets [`OrderError::Journal`]. Only then is `Broker::submit` called.
+//!
+//! One manager serves the TUI effects layer and the headless CLI: it is `Clone` (shared
+//! state), every method is async or quick, and [`OrderManager::subscribe`] hands out a
+//! channel of [`OrderEvent`]s (order snapshots, fills, retries) for the blotter panes.
+
+mod cancel;
+mod reconcile;
+pub mod state;
+mod submit;
+mod validate;
+
+pub use reconcile::{EventSource, ReconcileReport};
+pub use state::{Applied, apply_update, can_transition};
+pub use validate::{OrderDraft, check_draft};
+
+use crate::domain::{
+    ClientOrderId, Fill, FilterError, Instrument, Order, OrderStatus, Symbol, VenueId, now_ms,
+};
+use crate::store::{OrderEventRow, OrderFilter, Store, StoreError};
+use crate::venue::{Balance, Broker, BrokerError, ConnState, OrderUpdate};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+
+/// Retry timing and limits. The defaults suit real venues; tests shrink the delays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts after `NotSent` (the request never left) before giving up.
+    pub not_sent_attempts: u32,
+    /// First wait after `NotSent`; doubles each time.
+    pub not_sent_backoff: Duration,
+    /// Wait before the first query after an unknown outcome (lets the venue finish).
+    pub unknown_first_query: Duration,
+    /// Queries after an unknown outcome before leaving the order `unknown` for reconciliation.
+    pub unknown_query_attempts: u32,
+    /// Wait between queries.
+    pub query_backoff: Duration,
+    /// `NotFound` answers needed before an unknown order counts as never received.
+    pub not_found_confirmations: u32,
+    /// Resends (same client order id) after the venue confirmed it never got the order.
+    pub max_resends: u32,
+    /// The longest `Retry-After` the manager waits out; longer ones reject the order locally
+    /// (a rate-limited request was not executed).
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            not_sent_attempts: 3,
+            not_sent_backoff: Duration::from_millis(250),
+            unknown_first_query: Duration::from_millis(500),
+            unknown_query_attempts: 6,
+            query_backoff: Duration::from_secs(1),
+            not_found_confirmations: 2,
+            max_resends: 2,
+            max_rate_limit_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Manager settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManagerOptions {
+    /// The user's maximum order value in quote units (None: no limit).
+    pub max_order_notional: Option<Decimal>,
+    /// Retry timing.
+    pub retry: RetryPolicy,
+}
+
+/// A change the blotter panes and the status line should show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderEvent {
+    /// An order's new state (after every change, journaled or being journaled).
+    Order(Order),
+    /// A new fill (each venue fill exactly once).
+    Fill(Fill),
+    /// The manager waits before retrying (rate limit, not sent): "retrying in Ns".
+    Retrying {
+        /// The order.
+        client_order_id: ClientOrderId,
+        /// How long until the retry.
+        retry_in: Duration,
+        /// Why.
+        reason: String,
+    },
+    /// Something the user should read (an order left unknown, a journal failure).
+    Notice {
+        /// The order concerned, if any.
+        client_order_id: Option<ClientOrderId>,
+        /// The message.
+        message: String,
+    },
+    /// A broker's push channel changed state.
+    Connection {
+        /// Venue.
+        venue: VenueId,
+        /// New state.
+        state: ConnState,
+    },
+    /// A broker reported balances.
+    Balances {
+        /// Venue.
+        venue: VenueId,
+        /// Balances.
+        balances: Vec<Balance>,
+    },
+}
+
+/// Why the manager refused or could not finish a request.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// Breaks the instrument's filters.
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    /// Missing or contradictory fields, or over the user's limit.
+    #[error("{0}")]
+    Invalid(String),
+    /// No broker configured for that venue.
+    #[error("no broker is configured for {0}")]
+    NoBroker(VenueId),
+    /// No trading rules loaded for the instrument.
+    #[error("no trading rules for {symbol} on {venue} yet: load the instrument list first")]
+    UnknownInstrument {
+        /// Venue.
+        venue: VenueId,
+        /// Symbol.
+        symbol: Symbol,
+    },
+    /// No such order in the journal.
+    #[error("no order {0} in the journal")]
+    NotFound(ClientOrderId),
+    /// The order is finished.
+    #[error("order {id} is {status} and cannot be canceled")]
+    NotCancelable {
+        /// The order.
+        id: ClientOrderId,
+        /// Its status.
+        status: OrderStatus,
+    },
+    /// The order is being sent or its outcome is not known yet.
+    #[error("{0}")]
+    Busy(String),
+    /// The journal write failed, so nothing was sent.
+    #[error("could not journal the order, so it was not sent: {0}")]
+    Journal(StoreError),
+    /// Reading the journal failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The venue refused or could not be reached (cancel).
+    #[error("{0}")]
+    Broker(#[from] BrokerError),
+}
+
+/// What the manager is doing with an order right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Busy {
+    /// Nothing in flight: reconciliation may query it.
+    Idle,
+    /// A submit or query is in flight.
+    Sending,
+    /// Waiting to retry a submit that was not executed (cancel may withdraw it).
+    Waiting,
+}
+
+/// An order and the manager's bookkeeping for it.
+#[derive(Debug, Clone)]
+struct Tracked {
+    order: Order,
+    busy: Busy,
+    withdrawn: bool,
+}
+
+type FillKey = (VenueId, Symbol, String);
+
+fn fill_key(f: &Fill) -> FillKey {
+    (f.venue, f.symbol.clone(), f.trade_id.clone())
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    orders: HashMap<ClientOrderId, Tracked>,
+    fills: HashSet<FillKey>,
+}
+
+struct Inner {
+    store: Store,
+    opts: ManagerOptions,
+    brokers: RwLock<HashMap<VenueId, Arc<dyn Broker>>>,
+    instruments: RwLock<HashMap<(VenueId, Symbol), Instrument>>,
+    book: Mutex<Book>,
+    subs: Mutex<Vec<mpsc::UnboundedSender<OrderEvent>>>,
+    /// Wakes retry waits when an order is withdrawn.
+    wake: Notify,
+}
+
+/// The order manager. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct OrderManager {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for OrderManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderManager").finish_non_exhaustive()
+    }
+}
+
+impl OrderManager {
+    /// A manager over `store`, with every non-terminal journaled order loaded (call
+    /// [`OrderManager::reconcile`] once the brokers are added).
+    pub fn new(store: Store, opts: ManagerOptions) -> Result<Self, OrderError> {
+        let open = store.open_orders(None)?;
+        let mut book = Book::default();
+        for order in open {
+            book.orders
+                .insert(order.request.client_order_id.clone(), Tracked::idle(order));
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                opts,
+                brokers: RwLock::new(HashMap::new()),
+                instruments: RwLock::new(HashMap::new()),
+                book: Mutex::new(book),
+                subs: Mutex::new(Vec::new()),
+                wake: Notify::new(),
+            }),
+        })
+    }
+
+    /// Adds (or replaces) the broker for its venue.
+    pub fn add_broker(&self, broker: Arc<dyn Broker>) {
+        if let Ok(mut b) = self.inner.brokers.write() {
+            b.insert(broker.venue(), broker);
+        }
+    }
+
+    /// Adds or replaces instruments used for validation.
+    pub fn set_instruments(&self, list: impl IntoIterator<Item = Instrument>) {
+        if let Ok(mut map) = self.inner.instruments.write() {
+            for i in list {
+                map.insert((i.venue, i.symbol.clone()), i);
+            }
+        }
+    }
+
+    /// The store this manager journals to.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// A new channel of every order change from now on (never lossy; drop the receiver to
+    /// unsubscribe). Take [`OrderManager::open_orders`] first for the current state.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<OrderEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Ok(mut subs) = self.inner.subs.lock() {
+            subs.push(tx);
+        }
+        rx
+    }
+
+    /// The current state of an order (memory first, then the journal).
+    pub fn order(&self, id: &ClientOrderId) -> Result<Option<Order>, OrderError> {
+        if let Some(t) = self.book().orders.get(id) {
+            return Ok(Some(t.order.clone()));
+        }
+        Ok(self.inner.store.order(id)?)
+    }
+
+    /// Orders that are not terminal, oldest first.
+    pub fn open_orders(&self) -> Vec<Order> {
+        let mut list: Vec<Order> = self
+            .book()
+            .orders
+            .values()
+            .filter(|t| t.order.status.is_open())
+            .map(|t| t.order.clone())
+            .collect();
+        list.sort_by(|a, b| {
+            (a.created_at, &a.request.client_order_id)
+                .cmp(&(b.created_at, &b.request.client_order_id))
+        });
+        list
+    }
+
+    /// Orders from the journal (history pane, `speedtrade orders`), newest first.
+    pub fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, OrderError> {
+        Ok(self.inner.store.orders(filter)?)
+    }
+
+    /// Fills of one order from the journal.
+    pub fn fills(&self, id: &ClientOrderId) -> Result<Vec<Fill>, OrderError> {
+        Ok(self.inner.store.fills_for_order(id)?)
+    }
+
+    fn book(&self) -> MutexGuard<'_, Book> {
+        self.inner.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn broker(&self, venue: VenueId) -> Result<Arc<dyn Broker>, OrderError> {
+        self.inner
+            .brokers
+            .read()
+            .ok()
+            .and_then(|b| b.get(&venue).cloned())
+            .ok_or(OrderError::NoBroker(venue))
+    }
+
+    fn brokers(&self) -> Vec<Arc<dyn Broker>> {
+        self.inner
+            .brokers
+            .read()
+            .map(|b| b.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn instrument(&self, venue: VenueId, symbol: &Symbol) -> Result<Instrument, OrderError> {
+        let cached = self
+            .inner
+            .instruments
+            .read()
+            .ok()
+            .and_then(|m| m.get(&(venue, symbol.clone())).cloned());
+        if let Some(i) = cached {
+            return Ok(i);
+        }
+        let stored = self.inner.store.instrument(venue, symbol)?;
+        stored.ok_or_else(|| OrderError::UnknownInstrument {
+            venue,
+            symbol: symbol.clone(),
+        })
+    }
+
+    fn emit(&self, ev: OrderEvent) {
+        if let Ok(mut subs) = self.inner.subs.lock() {
+            subs.retain(|s| s.send(ev.clone()).is_ok());
+        }
+    }
+
+    fn status(&self, id: &ClientOrderId) -> Option<OrderStatus> {
+        self.book().orders.get(id).map(|t| t.order.status)
+    }
+
+    fn set_busy(&self, id: &ClientOrderId, busy: Busy) {
+        if let Some(t) = self.book().orders.get_mut(id) {
+            t.busy = busy;
+        }
+    }
+
+    /// Appends trail entries (not awaited: ordered after every earlier journal write).
+    fn trail(&self, id: &ClientOrderId, kind: crate::store::OrderEventKind, detail: String) {
+        let ev = OrderEventRow::now(id, kind, self.status(id), Some(detail));
+        drop(self.inner.store.journal_events(vec![ev]));
+    }
+
+    fn fill_seen(&self, book: &Book, f: &Fill) -> bool {
+        book.fills.contains(&fill_key(f))
+            || self
+                .inner
+                .store
+                .fill_exists(f.venue, &f.symbol, &f.trade_id)
+                .unwrap_or(false)
+    }
+
+    /// Applies a venue update through the state machine, journals it and publishes it.
+    /// Returns the order after the update (`None` if the order is not ours).
+    pub async fn apply(&self, u: OrderUpdate) -> Option<Order> {
+        self.apply_noted(u, None).await
+    }
+
+    async fn apply_noted(&self, u: OrderUpdate, note: Option<OrderEventRow>) -> Option<Order> {
+        let (pending, order) = {
+            let mut book = self.book();
+            let current = self.tracked_order(&mut book, &u.client_order_id)?;
+            let applied = state::apply_update(&current, &u, |f| self.fill_seen(&book, f));
+            if !applied.changed && applied.events.is_empty() && note.is_none() {
+                return Some(current);
+            }
+            for f in &applied.new_fills {
+                book.fills.insert(fill_key(f));
+            }
+            if let Some(t) = book.orders.get_mut(&u.client_order_id) {
+                t.order = applied.order.clone();
+            }
+            let mut events = applied.events;
+            events.extend(note);
+            let pending =
+                self.inner
+                    .store
+                    .journal_update(&applied.order, events, applied.new_fills.clone());
+            if applied.changed {
+                self.emit(OrderEvent::Order(applied.order.clone()));
+            }
+            for f in applied.new_fills {
+                self.emit(OrderEvent::Fill(f));
+            }
+            (pending, applied.order)
+        };
+        if let Err(e) = pending.await {
+            tracing::error!(order = %u.client_order_id, error = %e, "could not journal an order update");
+            self.emit(OrderEvent::Notice {
+                client_order_id: Some(u.client_order_id.clone()),
+                message: format!("could not save an order update: {e}"),
+            });
+        }
+        Some(order)
+    }
+
+    /// The order from memory, or loaded from the journal (e.g. placed by the CLI).
+    fn tracked_order(&self, book: &mut Book, id: &ClientOrderId) -> Option<Order> {
+        if let Some(t) = book.orders.get(id) {
+            return Some(t.order.clone());
+        }
+        match self.inner.store.order(id) {
+            Ok(Some(order)) => {
+                book.orders.insert(id.clone(), Tracked::idle(order.clone()));
+                Some(order)
+            }
+            Ok(None) => {
+                tracing::debug!(order = %id, "update for an order that is not ours; ignored");
+                None
+            }
+            Err(e) => {
+                tracing::error!(order = %id, error = %e, "could not read the journal");
+                None
+            }
+        }
+    }
+
+    /// Moves an order to `status` on the manager's own authority (an error reply, a
+    /// reconciliation verdict), through the same state machine.
+    async fn local(&self, id: &ClientOrderId, status: OrderStatus, reason: Option<String>) {
+        let Some(o) = self.book().orders.get(id).map(|t| t.order.clone()) else {
+            return;
+        };
+        let update = OrderUpdate {
+            client_order_id: id.clone(),
+            venue_order_id: o.venue_order_id.clone(),
+            symbol: o.request.symbol.clone(),
+            status,
+            filled_qty: o.filled_qty,
+            filled_quote: o.filled_quote,
+            fill: None,
+            reason,
+            time: now_ms(),
+        };
+        self.apply(update).await;
+    }
+}
+
+impl Tracked {
+    fn idle(order: Order) -> Self {
+        Self {
+            order,
+            busy: Busy::Idle,
+            withdrawn: false,
+        }
+    }
+}
