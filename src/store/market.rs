@@ -9,8 +9,8 @@ use crate::domain::{
 };
 use rusqlite::{Connection, Row, params};
 
-const INSERT_TRADE: &str = "INSERT INTO trades (venue, symbol, trade_id, price, qty, taker_side, \
-                            time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const INSERT_TRADE: &str = "INSERT OR IGNORE INTO trades (venue, symbol, trade_id, price, qty, \
+                            taker_side, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 /// Inserts trades on the writer connection; returns how many rows were written.
 pub(crate) fn insert_trades(
@@ -193,7 +193,7 @@ impl Store {
         })
     }
 
-    /// Recorded trades of one symbol in `[from, to)`, in recording order, at most `limit`.
+    /// Recorded trades of one symbol in `[from, to)`, by time, at most `limit`.
     pub fn trades(
         &self,
         venue: VenueId,
@@ -206,7 +206,7 @@ impl Store {
             let mut stmt = c.prepare_cached(
                 "SELECT symbol, trade_id, price, qty, taker_side, time FROM trades \
                  WHERE venue = ?1 AND symbol = ?2 AND time >= ?3 AND time < ?4 \
-                 ORDER BY time, id LIMIT ?5",
+                 ORDER BY time, trade_id LIMIT ?5",
             )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = stmt.query_map(params![venue, symbol, from, to, limit], |r| {
@@ -223,7 +223,7 @@ impl Store {
         })
     }
 
-    /// Number of recorded trades (uses the rowid, not a scan, when the tape is append-only).
+    /// Number of recorded trades (counts every row: for diagnostics and tests).
     pub fn trade_count(&self) -> StoreResult<u64> {
         self.read(|c| {
             let n: i64 = c.query_row("SELECT count(*) FROM trades", [], |r| r.get(0))?;

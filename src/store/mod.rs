@@ -7,13 +7,17 @@
 //!   `save_candles`, `save_instruments`) returns at once and is batched into large
 //!   transactions. Jobs ([`Store::write`], the order journal) overtake queued market data and
 //!   their [`Pending`] resolves only after the transaction holding them has committed.
-//! - The order journal ([`Store::journal_new_order`]) is a durable job: its commit runs with
-//!   `synchronous = FULL`, so the WAL is fsynced before the caller is told. The order manager
-//!   awaits it before it sends anything; see `orders.rs`.
+//! - The order journal ([`Store::journal_new_order`]) is a durable job: the caller is told only
+//!   after its COMMIT returned (written to the WAL: survives SIGKILL; with
+//!   [`StoreOptions::durable_journal`] also fsynced: survives a power cut). The order manager
+//!   awaits it before it sends anything; see `orders`.
+//! - A checkpointer thread copies the WAL into the main file on its own connection, so the
+//!   writer never stalls on a checkpoint.
 //! - Reads ([`Store::read`] and the query methods) use a small pool of read-only connections
 //!   and never wait for the writer (WAL readers see the last commit).
 
 mod alerts;
+mod checkpoint;
 mod codec;
 mod error;
 mod market;
@@ -31,7 +35,7 @@ pub use error::{StoreError, StoreResult};
 pub use orders::{OrderEventKind, OrderEventRow, OrderFilter};
 pub use portfolio::{PointKind, PortfolioPoint, PositionSnapshot};
 pub use watchlists::Watchlist;
-pub use writer::WriterStats;
+pub use writer::{CHUNK_ROWS, WriterStats};
 
 use rusqlite::Connection;
 use std::future::Future;
@@ -51,7 +55,10 @@ pub const FILE_NAME: &str = "speedtrade.sqlite3";
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// fsync the WAL when the order journal commits (`synchronous = FULL` for that commit), so
-    /// a journaled order survives a power cut, not only a crash. Default `true`.
+    /// a journaled order survives a power cut, not only a crash of the process or the app.
+    /// Default `false`: every commit (the journal included) is written to the WAL before it is
+    /// acknowledged, which survives SIGKILL and panics; an fsync costs milliseconds on most
+    /// disks, more than the whole order-entry latency budget.
     pub durable_journal: bool,
     /// How long a write waits for another process holding the file's write lock.
     pub busy_timeout: Duration,
@@ -61,16 +68,19 @@ pub struct StoreOptions {
     pub max_batch_age: Duration,
     /// Read-only connections kept open for queries.
     pub read_pool: usize,
+    /// How often the checkpointer thread looks at the WAL's size.
+    pub checkpoint_every: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            durable_journal: true,
+            durable_journal: false,
             busy_timeout: Duration::from_secs(5),
             max_batch_rows: 100_000,
             max_batch_age: Duration::from_millis(250),
             read_pool: 4,
+            checkpoint_every: Duration::from_secs(1),
         }
     }
 }
@@ -86,6 +96,7 @@ struct Inner {
     path: PathBuf,
     tx: Option<Sender<Op>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    checkpointer: Option<(Sender<()>, std::thread::JoinHandle<()>)>,
     counters: Arc<Counters>,
     readers: Mutex<Vec<Connection>>,
     opts: StoreOptions,
@@ -93,6 +104,10 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        if let Some((stop, t)) = self.checkpointer.take() {
+            drop(stop);
+            let _ = t.join();
+        }
         drop(self.tx.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -144,6 +159,8 @@ impl Store {
         open::prepare_file(&path)?;
         let conn = open::open_writer(&path, opts.busy_timeout)?;
         let reader = open::open_reader(&path, opts.busy_timeout)?;
+        let (stop, stop_rx) = std::sync::mpsc::channel();
+        let ckpt = checkpoint::spawn(&path, opts.busy_timeout, opts.checkpoint_every, stop_rx)?;
         let counters = Arc::new(Counters::default());
         let (tx, rx) = std::sync::mpsc::channel();
         let cfg = WriterConfig {
@@ -165,6 +182,7 @@ impl Store {
                 path,
                 tx: Some(tx),
                 thread: Some(thread),
+                checkpointer: Some((stop, ckpt)),
                 counters,
                 readers: Mutex::new(vec![reader]),
                 opts,

@@ -203,16 +203,27 @@ pub(crate) fn open_writer(path: &Path, busy: Duration) -> StoreResult<Connection
             "history file is not in WAL mode (network filesystem?)"
         );
     }
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;",
-    )?;
+         PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; \
+         PRAGMA wal_autocheckpoint = {};",
+        super::checkpoint::SAFETY_NET_PAGES
+    ))?;
     conn.set_prepared_statement_cache_capacity(64);
     schema::migrate_to(&conn, LATEST_VERSION).map_err(|e| match e {
         StoreError::Sqlite(e) => classify(path, e),
         other => other,
     })?;
     check_tables(path, &schema::table_names(&conn)?)?;
+    Ok(conn)
+}
+
+/// Opens the checkpointer's connection (read-write, used only for checkpoints).
+pub(crate) fn open_checkpointer(path: &Path, busy: Duration) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    conn.busy_timeout(busy)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")?;
     Ok(conn)
 }
 

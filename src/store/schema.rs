@@ -92,18 +92,18 @@ CREATE TABLE candles (
     PRIMARY KEY (venue, symbol, interval, open_time)
 ) WITHOUT ROWID;
 
--- Optional tape recording; rowid order is recording order.
+-- Optional tape recording. One B-tree keyed for replay (by symbol and time); a trade seen
+-- twice (e.g. after a reconnect) is stored once.
 CREATE TABLE trades (
-    id         INTEGER PRIMARY KEY,
     venue      TEXT NOT NULL,
     symbol     TEXT NOT NULL,
+    time       INTEGER NOT NULL,
     trade_id   INTEGER NOT NULL,
     price      TEXT NOT NULL,
     qty        TEXT NOT NULL,
     taker_side TEXT NOT NULL,
-    time       INTEGER NOT NULL
-);
-CREATE INDEX trades_by_symbol_time ON trades (venue, symbol, time);
+    PRIMARY KEY (venue, symbol, time, trade_id)
+) WITHOUT ROWID;
 
 -- The order journal: one row per order, written before the order is sent.
 CREATE TABLE orders (
