@@ -5,6 +5,8 @@
 //! `--ignored --exact`), reads the ids it prints after each acknowledged journal write, and
 //! kills it with SIGKILL in the middle of the writes.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup should panic loudly
+
 use rust_decimal::Decimal;
 use speedtrade::domain::*;
 use speedtrade::store::{OrderEventKind, OrderEventRow, Store};
@@ -20,7 +22,11 @@ fn order(n: u64) -> Order {
             client_order_id: ClientOrderId::new(&format!("st-crash-{n}")).unwrap(),
             venue: VenueId::Paper,
             symbol: Symbol::new("BTCUSDT").unwrap(),
-            side: if n % 2 == 0 { Side::Buy } else { Side::Sell },
+            side: if n.is_multiple_of(2) {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
             order_type: OrderType::Limit,
             amount: OrderAmount::Base(Qty::parse("0.001").unwrap()),
             price: Some(Price::from_units(4_300_000_000_000 + n as i64)),

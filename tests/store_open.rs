@@ -1,6 +1,8 @@
 //! Opening the history file: creation mode, migrations from every earlier version, and the
 //! files that must be refused without being touched (damaged, foreign, newer).
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup should panic loudly
+
 use rusqlite::Connection;
 use speedtrade::domain::{Symbol, VenueId};
 use speedtrade::store::schema::{self, LATEST_VERSION, MIGRATIONS};

@@ -1,6 +1,8 @@
 //! The writer thread: batched market data, jobs that overtake it, the recording rate, and the
 //! query areas round-tripping exact values.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup should panic loudly
+
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use speedtrade::domain::*;
@@ -15,7 +17,11 @@ fn trades(sym: &Symbol, from: u64, n: u64) -> Vec<Trade> {
             id: i,
             price: Price::from_units(4_325_012_345_678 + i as i64),
             qty: Qty::from_units(123_456 + (i % 1000) as i64),
-            taker_side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
+            taker_side: if i.is_multiple_of(2) {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
             time: 1_700_000_000_000 + i as i64,
         })
         .collect()
