@@ -5,12 +5,15 @@
 
 mod orders_support;
 
+use futures_util::future::BoxFuture;
 use orders_support::*;
 use rust_decimal::Decimal;
 use speedtrade::domain::*;
 use speedtrade::orders::{ManagerOptions, OrderError, OrderEvent};
 use speedtrade::store::OrderEventKind;
-use speedtrade::venue::{BrokerError, BrokerEvent};
+use speedtrade::venue::{AccountSnapshot, Broker, BrokerError, BrokerEvent, OrderUpdate};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[tokio::test]
@@ -159,78 +162,78 @@ async fn a_resend_refused_as_a_duplicate_is_settled_by_query() {
 }
 
 #[tokio::test]
-async fn unknown_that_cannot_be_confirmed_stays_unknown_and_is_not_resent() {
+async fn unknown_that_cannot_be_confirmed_stays_unknown_and_is_followed_up() {
     let dir = tempfile::tempdir().unwrap();
     let broker = ScriptedBroker::new();
     broker.script([Step::AcceptThenLose(BrokerError::Unknown("timeout".into()))]);
     let m = manager(dir.path(), &broker, fast());
-    // The venue has it but every query fails: the venue is unreachable after the send.
-    let flaky = FlakyQuery {
+    // The venue has it, but it cannot be reached after the send: every query fails.
+    let flaky = Arc::new(FlakyQuery {
         inner: broker.clone(),
-    };
-    m.add_broker(std::sync::Arc::new(flaky));
+        down: AtomicBool::new(true),
+    });
+    m.add_broker(flaky.clone());
     let mut events = m.subscribe();
     let o = m.place(&limit_buy("0.01", "43000")).await.unwrap();
     assert_eq!(o.status, OrderStatus::Unknown);
     assert_eq!(broker.submits().len(), 1);
-    let mut notice = false;
-    while let Ok(ev) = events.try_recv() {
-        notice |= matches!(ev, OrderEvent::Notice { .. });
-    }
+    let notice = std::iter::from_fn(|| events.try_recv().ok())
+        .any(|ev| matches!(ev, OrderEvent::Notice { .. }));
     assert!(notice, "the user is told the order is unknown");
-    // Once the venue answers again, reconciliation settles it.
-    m.add_broker(std::sync::Arc::new(broker.clone()));
-    let report = m.reconcile().await;
-    assert_eq!(report.changed.len(), 1);
+    // Once the venue answers again, the background re-check settles it, without a resend.
+    flaky.down.store(false, Ordering::SeqCst);
+    let id = o.request.client_order_id.clone();
+    wait_until("the re-check", || {
+        m.order(&id).unwrap().unwrap().status == OrderStatus::New
+    })
+    .await;
+    assert_eq!(broker.submits().len(), 1);
     assert_eq!(
-        m.order(&o.request.client_order_id).unwrap().unwrap().status,
+        m.store().order(&id).unwrap().unwrap().status,
         OrderStatus::New
     );
 }
 
-/// A broker whose queries always fail with an unknown outcome.
+/// A broker whose queries fail with an unknown outcome while `down`.
 struct FlakyQuery {
     inner: ScriptedBroker,
+    down: AtomicBool,
 }
 
-impl speedtrade::venue::Broker for FlakyQuery {
+impl Broker for FlakyQuery {
     fn venue(&self) -> VenueId {
         VenueId::Binance
     }
     fn submit<'a>(
         &'a self,
         r: &'a OrderRequest,
-    ) -> futures_util::future::BoxFuture<'a, Result<speedtrade::venue::OrderUpdate, BrokerError>>
-    {
+    ) -> BoxFuture<'a, Result<OrderUpdate, BrokerError>> {
         self.inner.submit(r)
     }
     fn cancel<'a>(
         &'a self,
         s: &'a Symbol,
         id: &'a ClientOrderId,
-    ) -> futures_util::future::BoxFuture<'a, Result<speedtrade::venue::OrderUpdate, BrokerError>>
-    {
+    ) -> BoxFuture<'a, Result<OrderUpdate, BrokerError>> {
         self.inner.cancel(s, id)
     }
     fn query<'a>(
         &'a self,
-        _s: &'a Symbol,
-        _id: &'a ClientOrderId,
-    ) -> futures_util::future::BoxFuture<'a, Result<speedtrade::venue::OrderUpdate, BrokerError>>
-    {
-        Box::pin(async { Err(BrokerError::Unknown("connection reset".into())) })
+        s: &'a Symbol,
+        id: &'a ClientOrderId,
+    ) -> BoxFuture<'a, Result<OrderUpdate, BrokerError>> {
+        if self.down.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(BrokerError::Unknown("connection reset".into())) });
+        }
+        self.inner.query(s, id)
     }
     fn open_orders<'a>(
         &'a self,
         s: Option<&'a Symbol>,
-    ) -> futures_util::future::BoxFuture<'a, Result<Vec<speedtrade::venue::OrderUpdate>, BrokerError>>
-    {
+    ) -> BoxFuture<'a, Result<Vec<OrderUpdate>, BrokerError>> {
         self.inner.open_orders(s)
     }
-    fn account(
-        &self,
-    ) -> futures_util::future::BoxFuture<'_, Result<speedtrade::venue::AccountSnapshot, BrokerError>>
-    {
+    fn account(&self) -> BoxFuture<'_, Result<AccountSnapshot, BrokerError>> {
         self.inner.account()
     }
 }

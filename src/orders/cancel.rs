@@ -41,8 +41,10 @@ impl OrderManager {
         }
         let broker = self.broker(order.request.venue)?;
         self.local(id, OrderStatus::PendingCancel, None).await;
-        let result = self.cancel_loop(&broker, &order.request.symbol, id).await;
-        self.set_busy(id, Busy::Idle);
+        let result = {
+            let _idle = self.idle_on_drop(id);
+            self.cancel_loop(&broker, &order.request.symbol, id).await
+        };
         self.settle_cancel(&broker, &order, result).await
     }
 

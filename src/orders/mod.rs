@@ -51,6 +51,8 @@ pub struct RetryPolicy {
     /// The longest `Retry-After` the manager waits out; longer ones reject the order locally
     /// (a rate-limited request was not executed).
     pub max_rate_limit_wait: Duration,
+    /// First re-check of an order left `unknown`; the wait doubles (up to 5 min, 10 times).
+    pub unknown_recheck: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -64,6 +66,7 @@ impl Default for RetryPolicy {
             not_found_confirmations: 2,
             max_resends: 2,
             max_rate_limit_wait: Duration::from_secs(120),
+            unknown_recheck: Duration::from_secs(15),
         }
     }
 }
@@ -455,6 +458,28 @@ impl OrderManager {
             time: now_ms(),
         };
         self.apply(update).await;
+    }
+}
+
+/// Marks an order idle again when a send, cancel or reconciliation ends, even if its future is
+/// dropped half-way (a caller's timeout, shutdown), so reconciliation can take it over.
+struct IdleOnDrop<'a> {
+    m: &'a OrderManager,
+    id: ClientOrderId,
+}
+
+impl Drop for IdleOnDrop<'_> {
+    fn drop(&mut self) {
+        self.m.set_busy(&self.id, Busy::Idle);
+    }
+}
+
+impl OrderManager {
+    fn idle_on_drop(&self, id: &ClientOrderId) -> IdleOnDrop<'_> {
+        IdleOnDrop {
+            m: self,
+            id: id.clone(),
+        }
     }
 }
 

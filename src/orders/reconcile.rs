@@ -76,11 +76,12 @@ impl OrderManager {
                 continue;
             };
             report.checked += 1;
+            let idle = self.idle_on_drop(&id);
             let outcome = match &broker {
                 Ok(b) => self.reconcile_one(b, &order).await,
                 Err(e) => Err(e.to_string()),
             };
-            self.set_busy(&id, Busy::Idle);
+            drop(idle);
             match outcome {
                 Ok(Some(now)) if now != order => report.changed.push(now),
                 Ok(_) => {}
@@ -94,7 +95,7 @@ impl OrderManager {
     }
 
     /// Marks an idle open order as busy for reconciliation; `None` if a task owns it.
-    fn claim(&self, stored: &Order) -> Option<Order> {
+    pub(super) fn claim(&self, stored: &Order) -> Option<Order> {
         let id = &stored.request.client_order_id;
         let mut book = self.book();
         let t = book

@@ -36,9 +36,11 @@ impl OrderManager {
     /// venue answered (possibly `rejected`, or `unknown` if it could not be settled yet).
     pub async fn place(&self, draft: &super::OrderDraft) -> Result<Order, OrderError> {
         let order = self.journal_busy(draft).await?;
+        let id = &order.request.client_order_id;
+        let _idle = self.idle_on_drop(id);
         let broker = self.broker(order.request.venue)?;
         self.send_loop(&broker, &order.request).await;
-        self.finish(&order.request.client_order_id)
+        self.finish(id)
     }
 
     /// Validates and journals an order as `pending_submit` without sending it (for tools and
@@ -102,20 +104,14 @@ impl OrderManager {
             t.busy = Busy::Sending;
             t.order.request.clone()
         };
-        let broker = match self.broker(req.venue) {
-            Ok(b) => b,
-            Err(e) => {
-                self.set_busy(id, Busy::Idle);
-                return Err(e);
-            }
-        };
+        let _idle = self.idle_on_drop(id);
+        let broker = self.broker(req.venue)?;
         self.send_loop(&broker, &req).await;
         self.finish(id)
     }
 
-    /// Ends a send: the order is idle again; returns its state.
+    /// Ends a send: returns the order's state.
     fn finish(&self, id: &ClientOrderId) -> Result<Order, OrderError> {
-        self.set_busy(id, Busy::Idle);
         self.order(id)?
             .ok_or_else(|| OrderError::NotFound(id.clone()))
     }
@@ -172,7 +168,7 @@ impl OrderManager {
                     match self.resolve_unknown(broker, req).await {
                         Resolution::Known => return,
                         Resolution::NotAtVenue if resends < p.max_resends => resends += 1,
-                        _ => return self.left_unknown(id, &msg),
+                        _ => return self.left_unknown(broker, id, &msg),
                     }
                 }
                 Err(e) => {
@@ -200,7 +196,7 @@ impl OrderManager {
         }
     }
 
-    fn left_unknown(&self, id: &ClientOrderId, msg: &str) {
+    fn left_unknown(&self, broker: &Arc<dyn Broker>, id: &ClientOrderId, msg: &str) {
         let message = format!(
             "order {id}: the venue's answer was lost ({msg}) and it could not be confirmed yet; \
              it stays unknown and will be reconciled, never resent blindly"
@@ -209,6 +205,30 @@ impl OrderManager {
         self.emit(OrderEvent::Notice {
             client_order_id: Some(id.clone()),
             message,
+        });
+        self.follow_up_unknown(broker.clone(), id.clone());
+    }
+
+    /// Re-checks an order left `unknown` in the background, with a growing delay, until the
+    /// venue settles it (reconciliation rules apply: never resent).
+    fn follow_up_unknown(&self, broker: Arc<dyn Broker>, id: ClientOrderId) {
+        let me = self.clone();
+        let mut wait = self.inner.opts.retry.unknown_recheck;
+        tokio::spawn(async move {
+            for _ in 0..10 {
+                tokio::time::sleep(wait).await;
+                wait = wait.saturating_mul(2).min(Duration::from_secs(300));
+                let Ok(Some(order)) = me.order(&id) else {
+                    return;
+                };
+                if order.status != OrderStatus::Unknown {
+                    return;
+                }
+                if let Some(order) = me.claim(&order) {
+                    let _idle = me.idle_on_drop(&id);
+                    let _ = me.reconcile_one(&broker, &order).await;
+                }
+            }
         });
     }
 

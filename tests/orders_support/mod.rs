@@ -308,6 +308,7 @@ pub fn fast_retry() -> RetryPolicy {
         not_found_confirmations: 2,
         max_resends: 2,
         max_rate_limit_wait: Duration::from_secs(5),
+        unknown_recheck: Duration::from_millis(50),
     }
 }
 
