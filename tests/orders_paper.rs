@@ -148,3 +148,33 @@ async fn paper_trading_end_to_end() {
     drop(m);
     pump.abort();
 }
+
+#[tokio::test]
+async fn paper_orders_are_checked_against_the_live_venues_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("h.sqlite3")).unwrap();
+    // Only Binance's rules are known (e.g. from exchangeInfo, saved in the store).
+    let binance = Instrument {
+        venue: VenueId::Binance,
+        ..instrument()
+    };
+    store.save_instruments(vec![binance]);
+    store.flush().await.unwrap();
+    let m = OrderManager::new(store, ManagerOptions::default()).unwrap();
+    assert!(
+        m.check(&draft(OrderType::Limit, Side::Buy, "0.01", Some("2000")))
+            .is_ok()
+    );
+    let err = m
+        .check(&draft(
+            OrderType::Limit,
+            Side::Buy,
+            "0.01",
+            Some("2000.001"),
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "price 2000.001 is not a multiple of the tick 0.01: try 2000 or 2000.01"
+    );
+}

@@ -327,21 +327,37 @@ impl OrderManager {
             .unwrap_or_default()
     }
 
+    /// Trading rules for an instrument: set ones first, then the store. The paper venue
+    /// trades the symbols of the live venues, so it falls back to their rules.
     fn instrument(&self, venue: VenueId, symbol: &Symbol) -> Result<Instrument, OrderError> {
+        let fallbacks: &[VenueId] = match venue {
+            VenueId::Paper => &[VenueId::Paper, VenueId::Binance, VenueId::Alpaca],
+            VenueId::Binance => &[VenueId::Binance],
+            VenueId::Alpaca => &[VenueId::Alpaca],
+        };
+        for v in fallbacks {
+            if let Some(mut i) = self.lookup_instrument(*v, symbol)? {
+                i.venue = venue;
+                return Ok(i);
+            }
+        }
+        Err(OrderError::UnknownInstrument {
+            venue,
+            symbol: symbol.clone(),
+        })
+    }
+
+    fn lookup_instrument(&self, v: VenueId, s: &Symbol) -> Result<Option<Instrument>, OrderError> {
         let cached = self
             .inner
             .instruments
             .read()
             .ok()
-            .and_then(|m| m.get(&(venue, symbol.clone())).cloned());
-        if let Some(i) = cached {
-            return Ok(i);
+            .and_then(|m| m.get(&(v, s.clone())).cloned());
+        match cached {
+            Some(i) => Ok(Some(i)),
+            None => Ok(self.inner.store.instrument(v, s)?),
         }
-        let stored = self.inner.store.instrument(venue, symbol)?;
-        stored.ok_or_else(|| OrderError::UnknownInstrument {
-            venue,
-            symbol: symbol.clone(),
-        })
     }
 
     fn emit(&self, ev: OrderEvent) {

@@ -329,14 +329,21 @@ impl Store {
 
     /// Journaled orders, newest first.
     pub fn orders(&self, f: &OrderFilter) -> StoreResult<Vec<Order>> {
-        let open = if f.open_only {
-            "AND status NOT IN ('filled', 'canceled', 'rejected', 'expired')"
-        } else {
-            ""
-        };
+        if f.open_only {
+            let mut list = self.open_orders(f.venue)?;
+            list.retain(|o| {
+                f.symbol.as_ref().is_none_or(|s| *s == o.request.symbol)
+                    && f.since.is_none_or(|t| o.created_at >= t)
+            });
+            list.reverse();
+            if f.limit > 0 {
+                list.truncate(f.limit);
+            }
+            return Ok(list);
+        }
         let sql = format!(
             "SELECT {ORDER_COLS} FROM orders WHERE (?1 IS NULL OR venue = ?1) \
-             AND (?2 IS NULL OR symbol = ?2) AND created_at >= ?3 {open} \
+             AND (?2 IS NULL OR symbol = ?2) AND created_at >= ?3 \
              ORDER BY created_at DESC, rowid DESC LIMIT ?4"
         );
         let limit = if f.limit == 0 {
@@ -352,14 +359,23 @@ impl Store {
         })
     }
 
-    /// Every order that is not terminal (for reconciliation), oldest first.
+    /// Every order that is not terminal (for reconciliation and start-up), oldest first. Reads
+    /// only the partial index of open orders, however long the history.
     pub fn open_orders(&self, venue: Option<VenueId>) -> StoreResult<Vec<Order>> {
-        let mut list = self.orders(&OrderFilter {
-            venue,
-            open_only: true,
-            ..OrderFilter::default()
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM orders INDEXED BY orders_open \
+             WHERE status NOT IN ('filled', 'canceled', 'rejected', 'expired') \
+             AND (?1 IS NULL OR venue = ?1)"
+        );
+        let mut list = self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([venue], order_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
-        list.reverse();
+        list.sort_by(|a, b| {
+            (a.created_at, &a.request.client_order_id)
+                .cmp(&(b.created_at, &b.request.client_order_id))
+        });
         Ok(list)
     }
 
