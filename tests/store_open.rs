@@ -198,3 +198,44 @@ fn a_missing_table_at_the_latest_version_is_reported_as_damage() {
     let err = refused_untouched(&path);
     assert!(err.to_string().contains("alert_events"), "{err}");
 }
+
+/// Builds a large history file (1 GB by default; `SPEEDTRADE_BIG_ROWS` trades) and reports how
+/// long opening it takes, with the order manager's start-up read of open orders. Run with
+/// `cargo test --test store_open -- --ignored --nocapture`; the figure goes to the report.
+#[test]
+#[ignore = "builds a 1 GB file; run by hand for the start-up figure"]
+fn opening_a_large_file_is_fast() {
+    let rows: u64 = std::env::var("SPEEDTRADE_BIG_ROWS").map_or(15_000_000, |v| v.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.sqlite3");
+    Store::open(&path).unwrap().close().unwrap();
+    let c = Connection::open(&path).unwrap();
+    c.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        .unwrap();
+    c.execute_batch(&format!(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT {rows}) \
+         INSERT INTO trades SELECT 'binance', CASE x % 4 WHEN 0 THEN 'BTCUSDT' WHEN 1 THEN \
+         'ETHUSDT' WHEN 2 THEN 'SOLUSDT' ELSE 'BNBUSDT' END, 1700000000000 + x, x, \
+         '43250.' || (x % 100), '0.00' || (x % 1000), 'buy' FROM n;
+         WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 100000) \
+         INSERT INTO orders SELECT 'st-big-' || x, 'binance', 'BTCUSDT', 'buy', 'limit', 'base', \
+         '0.01', '43000', NULL, 'gtc', NULL, CASE WHEN x % 10000 = 0 THEN 'new' ELSE 'filled' END, \
+         '0', '0', NULL, x, x FROM n;"
+    ))
+    .unwrap();
+    c.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+    drop(c);
+    let size = std::fs::metadata(&path).unwrap().len();
+    let start = std::time::Instant::now();
+    let store = Store::open(&path).unwrap();
+    let opened = start.elapsed();
+    let m = speedtrade::orders::OrderManager::new(store, Default::default()).unwrap();
+    let total = start.elapsed();
+    assert_eq!(m.open_orders().len(), 10);
+    eprintln!(
+        "start-up with a {:.2} GB file: Store::open {:?}, + OrderManager::new (open orders) {:?}",
+        size as f64 / 1e9,
+        opened,
+        total
+    );
+}

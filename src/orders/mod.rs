@@ -482,11 +482,21 @@ impl OrderManager {
 struct IdleOnDrop<'a> {
     m: &'a OrderManager,
     id: ClientOrderId,
+    armed: bool,
+}
+
+impl IdleOnDrop<'_> {
+    /// Leaves the order's busy mark as it is.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
 }
 
 impl Drop for IdleOnDrop<'_> {
     fn drop(&mut self) {
-        self.m.set_busy(&self.id, Busy::Idle);
+        if self.armed {
+            self.m.set_busy(&self.id, Busy::Idle);
+        }
     }
 }
 
@@ -495,6 +505,7 @@ impl OrderManager {
         IdleOnDrop {
             m: self,
             id: id.clone(),
+            armed: true,
         }
     }
 }

@@ -75,7 +75,12 @@ impl OrderManager {
             book.orders.insert(id.clone(), tracked);
             self.inner.store.journal_new_order(&order)
         };
-        match pending.await {
+        // If this future is dropped while the journal write is pending, the order must not stay
+        // marked as being sent (reconciliation would skip it for the life of the process).
+        let idle = self.idle_on_drop(&id);
+        let journaled = pending.await;
+        idle.disarm();
+        match journaled {
             Ok(()) => {
                 self.emit(OrderEvent::Order(order.clone()));
                 Ok(order)
@@ -119,13 +124,10 @@ impl OrderManager {
     async fn send_loop(&self, broker: &Arc<dyn Broker>, req: &OrderRequest) {
         let id = &req.client_order_id;
         let p = self.inner.opts.retry.clone();
-        let (mut not_sent, mut resends) = (0u32, 0u32);
+        let (mut not_sent, mut resends, mut attempt) = (0u32, 0u32, 0u32);
         while self.begin_attempt(id) {
-            self.trail(
-                id,
-                OrderEventKind::Sent,
-                format!("attempt {}", not_sent + resends + 1),
-            );
+            attempt += 1;
+            self.trail(id, OrderEventKind::Sent, format!("attempt {attempt}"));
             match broker.submit(req).await {
                 Ok(u) => {
                     self.apply(u).await;

@@ -194,18 +194,13 @@ impl Writer {
     /// Commits the open transaction (if any) and answers the flushes waiting for it.
     fn commit(&mut self) -> CommitResult {
         let result = if self.in_tx {
-            self.in_tx = false;
             match self.conn.execute_batch("COMMIT") {
                 Ok(()) => {
+                    self.in_tx = false;
                     self.counters.commits.fetch_add(1, Ordering::Relaxed);
                     Ok(())
                 }
-                Err(e) => {
-                    self.counters
-                        .lost_rows
-                        .fetch_add(self.tx_rows, Ordering::Relaxed);
-                    Err(self.fail("commit", &e))
-                }
+                Err(e) => Err(self.fail("commit", &e)),
             }
         } else {
             self.stopped.clone().map_or(Ok(()), Err)
@@ -217,14 +212,24 @@ impl Writer {
         result
     }
 
-    /// Logs a failure, rolls back, and stops the writer for good if the file is damaged.
+    /// Logs a failure, rolls back (counting the market-data rows lost with the transaction),
+    /// and stops the writer for good if the file is damaged.
     fn fail(&mut self, what: &str, e: &rusqlite::Error) -> String {
         let msg = format!("{what} failed: {e}");
         tracing::error!(error = %e, "history writer: {what} failed");
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        if self.in_tx {
+            self.counters
+                .lost_rows
+                .fetch_add(self.tx_rows, Ordering::Relaxed);
+            self.counters
+                .rows
+                .fetch_sub(self.tx_rows, Ordering::Relaxed);
+        }
         self.in_tx = false;
+        self.tx_rows = 0;
         if StoreError::is_damage(e) && self.stopped.is_none() {
             tracing::error!("history file is damaged; the writer stops and leaves it untouched");
             self.stopped = Some(format!("the history file is damaged ({e})"));
@@ -323,7 +328,9 @@ impl Writer {
                 }
             };
             budget = budget.saturating_sub(written.max(1));
-            self.tx_rows += written as u64;
+            if !self.in_tx {
+                return; // an insert failed and rolled back: start a fresh transaction
+            }
         }
     }
 
@@ -359,13 +366,17 @@ impl Writer {
         self.count_rows(list.len(), result)
     }
 
+    /// Accounts for `n` rows handed to an insert that wrote `result` of them; returns `n`
+    /// (the rows consumed from the queue).
     fn count_rows(&mut self, n: usize, result: rusqlite::Result<usize>) -> usize {
         match result {
             Ok(ok) => {
+                let ok = ok.min(n);
+                self.tx_rows += ok as u64;
                 self.counters.rows.fetch_add(ok as u64, Ordering::Relaxed);
                 self.counters
                     .lost_rows
-                    .fetch_add((n - ok.min(n)) as u64, Ordering::Relaxed);
+                    .fetch_add((n - ok) as u64, Ordering::Relaxed);
             }
             Err(e) => {
                 self.counters
