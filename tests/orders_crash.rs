@@ -142,7 +142,7 @@ async fn venue(orders: Arc<Mutex<HashMap<String, Value>>>) -> SocketAddr {
 fn manager(dir: &str, addr: SocketAddr) -> OrderManager {
     let store = Store::open(std::path::Path::new(dir).join("h.sqlite3")).unwrap();
     let m = OrderManager::new(store, ManagerOptions::default()).unwrap();
-    m.add_broker(Arc::new(NetBroker { addr }));
+    m.add_broker(Arc::new(NetBroker { addr }), "test-venue");
     m.set_instruments([Instrument {
         venue: VenueId::Binance,
         symbol: Symbol::new("BTCUSDT").unwrap(),

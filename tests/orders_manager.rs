@@ -172,7 +172,7 @@ async fn unknown_that_cannot_be_confirmed_stays_unknown_and_is_followed_up() {
         inner: broker.clone(),
         down: AtomicBool::new(true),
     });
-    m.add_broker(flaky.clone());
+    m.add_broker(flaky.clone(), "binance-test");
     let mut events = m.subscribe();
     let o = m.place(&limit_buy("0.01", "43000")).await.unwrap();
     assert_eq!(o.status, OrderStatus::Unknown);

@@ -67,7 +67,7 @@ async fn paper_trading_end_to_end() {
     let (paper, events) = PaperBroker::new(PaperConfig::default());
     let paper = Arc::new(paper);
     paper.set_instrument(&instrument());
-    m.add_broker(paper.clone());
+    m.add_broker(paper.clone(), "paper");
     m.set_instruments([instrument()]);
     let mut sub = m.subscribe();
     let pump = m.spawn_event_pump(VenueId::Paper, events);

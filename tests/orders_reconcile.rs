@@ -16,7 +16,7 @@ use std::time::Duration;
 fn reopen(dir: &std::path::Path, broker: &ScriptedBroker) -> OrderManager {
     let store = Store::open(dir.join("h.sqlite3")).unwrap();
     let m = OrderManager::new(store, fast()).unwrap();
-    m.add_broker(Arc::new(broker.clone()));
+    m.add_broker(Arc::new(broker.clone()), "binance-test");
     m.set_instruments([btcusdt()]);
     m
 }
@@ -152,4 +152,30 @@ async fn an_order_placed_by_another_process_is_followed_from_the_journal() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn orders_of_another_profile_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = ScriptedBroker::new();
+    let m = manager(dir.path(), &broker, fast());
+    let o = m.place(&limit_buy("0.01", "43000")).await.unwrap();
+    // Next session the Binance venue points elsewhere (say, the simulator), where this order
+    // does not exist. It must not be "reconciled" into a reject, nor cancelled there.
+    let sim = ScriptedBroker::new();
+    m.add_broker(Arc::new(sim.clone()), "sim");
+    let report = m.reconcile().await;
+    assert_eq!((report.checked, report.other_profiles), (0, 1));
+    assert_eq!(sim.venue.lock().unwrap().queries, 0);
+    let id = &o.request.client_order_id;
+    assert_eq!(m.order(id).unwrap().unwrap().status, OrderStatus::New);
+    let err = m.cancel(id).await.unwrap_err();
+    assert!(
+        err.to_string().contains("switch back to `binance-test`"),
+        "{err}"
+    );
+    assert_eq!(sim.venue.lock().unwrap().cancels, 0);
+    // Back on the original profile, it is followed again.
+    m.add_broker(Arc::new(broker.clone()), "binance-test");
+    assert_eq!(m.cancel(id).await.unwrap().status, OrderStatus::Canceled);
 }

@@ -75,7 +75,7 @@ fn crash_child() {
     let mut out = std::io::stdout().lock();
     for n in 0u64.. {
         let mut o = order(n);
-        store.journal_new_order(&o).wait().unwrap();
+        store.journal_new_order(&o, "paper").wait().unwrap();
         writeln!(out, "J {n}").unwrap();
         out.flush().unwrap();
         o.status = OrderStatus::New;

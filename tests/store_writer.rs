@@ -118,7 +118,7 @@ fn the_order_journal_overtakes_queued_market_data() {
     for b in 0..200 {
         store.record_trades(VenueId::Binance, trades(&sym, b * 1000, 1000));
     }
-    let journaled = store.journal_new_order(&order("st-overtake-1"));
+    let journaled = store.journal_new_order(&order("st-overtake-1"), "paper");
     gate.wait();
     blocker.wait().unwrap();
     journaled.wait().unwrap();
@@ -147,7 +147,7 @@ fn order_updates_events_and_fills_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("h.sqlite3")).unwrap();
     let mut o = order("st-roundtrip-1");
-    store.journal_new_order(&o).wait().unwrap();
+    store.journal_new_order(&o, "paper").wait().unwrap();
     o.status = OrderStatus::PartiallyFilled;
     o.venue_order_id = Some("12345".into());
     o.filled_qty = Qty::parse("0.005").unwrap();
@@ -205,7 +205,7 @@ fn order_updates_events_and_fills_round_trip() {
             .is_err()
     );
     // Journaling the same id twice is refused.
-    assert!(store.journal_new_order(&o).wait().is_err());
+    assert!(store.journal_new_order(&o, "paper").wait().is_err());
 }
 
 #[test]
@@ -303,7 +303,7 @@ fn journal_acknowledgement_latency_is_reported() {
             .map(|n| {
                 let o = order(&format!("st-lat-{n}"));
                 let t = Instant::now();
-                store.journal_new_order(&o).wait().unwrap();
+                store.journal_new_order(&o, "paper").wait().unwrap();
                 t.elapsed()
             })
             .collect();

@@ -39,7 +39,7 @@ impl OrderManager {
                 "order {id} is not confirmed by the venue yet; cancel again once it is"
             )));
         }
-        let broker = self.broker(order.request.venue)?;
+        let broker = self.broker_for(&order)?;
         self.local(id, OrderStatus::PendingCancel, None).await;
         let result = {
             let _idle = self.idle_on_drop(id);

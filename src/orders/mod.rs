@@ -131,6 +131,19 @@ pub enum OrderError {
     /// No broker configured for that venue.
     #[error("no broker is configured for {0}")]
     NoBroker(VenueId),
+    /// The order belongs to another account or endpoint than the venue's current broker.
+    #[error(
+        "order {id} was placed through `{placed}`, but the broker for its venue is now \
+         `{current}`: switch back to `{placed}` to follow or cancel it"
+    )]
+    WrongProfile {
+        /// The order.
+        id: ClientOrderId,
+        /// The profile it was placed with.
+        placed: String,
+        /// The current broker's profile.
+        current: String,
+    },
     /// No trading rules loaded for the instrument.
     #[error("no trading rules for {symbol} on {venue} yet: load the instrument list first")]
     UnknownInstrument {
@@ -195,10 +208,13 @@ struct Book {
     fills: HashSet<FillKey>,
 }
 
+/// A broker and the profile (account / endpoint) it talks to.
+type ProfiledBroker = (Arc<dyn Broker>, String);
+
 struct Inner {
     store: Store,
     opts: ManagerOptions,
-    brokers: RwLock<HashMap<VenueId, Arc<dyn Broker>>>,
+    brokers: RwLock<HashMap<VenueId, ProfiledBroker>>,
     instruments: RwLock<HashMap<(VenueId, Symbol), Instrument>>,
     book: Mutex<Book>,
     subs: Mutex<Vec<mpsc::UnboundedSender<OrderEvent>>>,
@@ -241,10 +257,15 @@ impl OrderManager {
         })
     }
 
-    /// Adds (or replaces) the broker for its venue.
-    pub fn add_broker(&self, broker: Arc<dyn Broker>) {
+    /// Adds (or replaces) the broker for its venue. `profile` names the account or endpoint
+    /// it talks to (`binance-live`, `binance-testnet`, `sim`, `alpaca-paper`, `paper`): it is
+    /// journaled with every order, and an order is only reconciled, cancelled or sent through
+    /// a broker of the profile it was placed with (so a demo session against the simulator
+    /// never "reconciles" real orders, and Alpaca paper orders are never checked against the
+    /// live account).
+    pub fn add_broker(&self, broker: Arc<dyn Broker>, profile: &str) {
         if let Ok(mut b) = self.inner.brokers.write() {
-            b.insert(broker.venue(), broker);
+            b.insert(broker.venue(), (broker, profile.to_string()));
         }
     }
 
@@ -310,7 +331,8 @@ impl OrderManager {
         self.inner.book.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn broker(&self, venue: VenueId) -> Result<Arc<dyn Broker>, OrderError> {
+    /// The broker of a venue and its profile.
+    fn broker(&self, venue: VenueId) -> Result<ProfiledBroker, OrderError> {
         self.inner
             .brokers
             .read()
@@ -319,7 +341,22 @@ impl OrderManager {
             .ok_or(OrderError::NoBroker(venue))
     }
 
-    fn brokers(&self) -> Vec<Arc<dyn Broker>> {
+    /// The broker for an existing order, if it is of the profile the order was placed with.
+    fn broker_for(&self, o: &Order) -> Result<Arc<dyn Broker>, OrderError> {
+        let (broker, profile) = self.broker(o.request.venue)?;
+        let id = &o.request.client_order_id;
+        let placed = self.inner.store.order_profile(id)?.unwrap_or_default();
+        if placed != profile {
+            return Err(OrderError::WrongProfile {
+                id: id.clone(),
+                placed,
+                current: profile,
+            });
+        }
+        Ok(broker)
+    }
+
+    fn brokers(&self) -> Vec<ProfiledBroker> {
         self.inner
             .brokers
             .read()

@@ -26,6 +26,8 @@ pub struct ReconcileReport {
     pub changed: Vec<Order>,
     /// Orders that could not be settled (venue unreachable, no broker), with the reason.
     pub unresolved: Vec<(ClientOrderId, String)>,
+    /// Open orders left alone because they were placed through another profile.
+    pub other_profiles: usize,
 }
 
 /// A source of broker push events ([`OrderManager::spawn_event_pump`]).
@@ -50,37 +52,47 @@ impl OrderManager {
     /// Reconciles every venue that has a broker.
     pub async fn reconcile(&self) -> ReconcileReport {
         let mut report = ReconcileReport::default();
-        for broker in self.brokers() {
+        for (broker, _) in self.brokers() {
             let r = self.reconcile_venue(broker.venue()).await;
             report.checked += r.checked;
             report.changed.extend(r.changed);
             report.unresolved.extend(r.unresolved);
+            report.other_profiles += r.other_profiles;
         }
         report
     }
 
-    /// Reconciles the open orders of one venue.
+    /// Reconciles the open orders of one venue that were placed through its current broker's
+    /// profile.
     pub async fn reconcile_venue(&self, venue: VenueId) -> ReconcileReport {
         let mut report = ReconcileReport::default();
-        let candidates = match self.inner.store.open_orders(Some(venue)) {
-            Ok(list) => list,
+        let (broker, profile) = match self.broker(venue) {
+            Ok(b) => b,
             Err(e) => {
+                tracing::warn!(venue = %venue, error = %e, "reconcile: no broker");
+                return report;
+            }
+        };
+        let store = &self.inner.store;
+        let (mine, all) = match (
+            store.open_orders_in(Some(venue), Some(&profile)),
+            store.open_orders(Some(venue)),
+        ) {
+            (Ok(mine), Ok(all)) => (mine, all.len()),
+            (Err(e), _) | (_, Err(e)) => {
                 tracing::error!(error = %e, "reconcile: could not read the journal");
                 return report;
             }
         };
-        let broker = self.broker(venue);
-        for stored in candidates {
+        report.other_profiles = all.saturating_sub(mine.len());
+        for stored in mine {
             let id = stored.request.client_order_id.clone();
             let Some(order) = self.claim(&stored) else {
                 continue;
             };
             report.checked += 1;
             let idle = self.idle_on_drop(&id);
-            let outcome = match &broker {
-                Ok(b) => self.reconcile_one(b, &order).await,
-                Err(e) => Err(e.to_string()),
-            };
+            let outcome = self.reconcile_one(&broker, &order).await;
             drop(idle);
             match outcome {
                 Ok(Some(now)) if now != order => report.changed.push(now),

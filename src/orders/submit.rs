@@ -35,10 +35,9 @@ impl OrderManager {
     /// order. `Err` means nothing was journaled or sent; `Ok` is the order's state once the
     /// venue answered (possibly `rejected`, or `unknown` if it could not be settled yet).
     pub async fn place(&self, draft: &super::OrderDraft) -> Result<Order, OrderError> {
-        let order = self.journal_busy(draft).await?;
+        let (order, broker) = self.journal_busy(draft).await?;
         let id = &order.request.client_order_id;
         let _idle = self.idle_on_drop(id);
-        let broker = self.broker(order.request.venue)?;
         self.send_loop(&broker, &order.request).await;
         self.finish(id)
     }
@@ -47,14 +46,18 @@ impl OrderManager {
     /// crash tests; send it with [`OrderManager::send`]). Until it is sent, a reconciliation
     /// would find it unknown at the venue and mark it rejected ("never reached the venue").
     pub async fn journal_order(&self, draft: &super::OrderDraft) -> Result<Order, OrderError> {
-        let order = self.journal_busy(draft).await?;
+        let (order, _) = self.journal_busy(draft).await?;
         self.set_busy(&order.request.client_order_id, Busy::Idle);
         Ok(order)
     }
 
-    /// Journals an order and leaves it marked as being sent, so reconciliation skips it.
-    async fn journal_busy(&self, draft: &super::OrderDraft) -> Result<Order, OrderError> {
-        self.broker(draft.venue)?;
+    /// Journals an order under its venue's broker profile and leaves it marked as being sent,
+    /// so reconciliation skips it. Returns the order and the broker to send it with.
+    async fn journal_busy(
+        &self,
+        draft: &super::OrderDraft,
+    ) -> Result<(Order, Arc<dyn Broker>), OrderError> {
+        let (broker, profile) = self.broker(draft.venue)?;
         let req = self.validate(draft)?;
         let now = now_ms();
         let order = Order {
@@ -73,7 +76,7 @@ impl OrderManager {
             let mut tracked = Tracked::idle(order.clone());
             tracked.busy = Busy::Sending;
             book.orders.insert(id.clone(), tracked);
-            self.inner.store.journal_new_order(&order)
+            self.inner.store.journal_new_order(&order, &profile)
         };
         // If this future is dropped while the journal write is pending, the order must not stay
         // marked as being sent (reconciliation would skip it for the life of the process).
@@ -83,7 +86,7 @@ impl OrderManager {
         match journaled {
             Ok(()) => {
                 self.emit(OrderEvent::Order(order.clone()));
-                Ok(order)
+                Ok((order, broker))
             }
             Err(e) => {
                 self.book().orders.remove(&id);
@@ -94,6 +97,10 @@ impl OrderManager {
 
     /// Sends a journaled `pending_submit` order and follows it up (see the module docs).
     pub async fn send(&self, id: &ClientOrderId) -> Result<Order, OrderError> {
+        let order = self
+            .order(id)?
+            .ok_or_else(|| OrderError::NotFound(id.clone()))?;
+        let broker = self.broker_for(&order)?;
         let req = {
             let mut book = self.book();
             let t = book
@@ -110,7 +117,6 @@ impl OrderManager {
             t.order.request.clone()
         };
         let _idle = self.idle_on_drop(id);
-        let broker = self.broker(req.venue)?;
         self.send_loop(&broker, &req).await;
         self.finish(id)
     }

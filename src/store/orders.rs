@@ -169,15 +169,15 @@ const FILL_COLS: &str = "venue, symbol, trade_id, client_order_id, side, price, 
                          fee_asset, is_maker, time";
 
 /// Inserts a new order row (fails if the id is already journaled).
-fn insert_order(c: &Connection, o: &Order) -> rusqlite::Result<()> {
+fn insert_order(c: &Connection, o: &Order, profile: &str) -> rusqlite::Result<()> {
     let q = &o.request;
     let (unit, amount) = match q.amount {
         OrderAmount::Base(a) => ("base", a),
         OrderAmount::Quote(a) => ("quote", a),
     };
     c.prepare_cached(&format!(
-        "INSERT INTO orders ({ORDER_COLS}) VALUES \
-         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        "INSERT INTO orders ({ORDER_COLS}, profile) VALUES \
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     ))?
     .execute(params![
         q.client_order_id,
@@ -196,7 +196,8 @@ fn insert_order(c: &Connection, o: &Order) -> rusqlite::Result<()> {
         Dec(o.filled_quote),
         o.reject_reason,
         o.created_at,
-        o.updated_at
+        o.updated_at,
+        profile
     ])?;
     Ok(())
 }
@@ -265,13 +266,15 @@ fn insert_fill(c: &Connection, f: &Fill) -> rusqlite::Result<bool> {
 }
 
 impl Store {
-    /// Journals a new order (status `pending_submit`) with its first trail entry. Durable: the
-    /// returned [`Pending`] resolves only after the commit (and the WAL fsync), so awaiting it
-    /// before sending guarantees "journaled before sent".
-    pub fn journal_new_order(&self, order: &Order) -> Pending<()> {
+    /// Journals a new order (status `pending_submit`) with its first trail entry, under the
+    /// broker profile it is sent with. The returned [`Pending`] resolves only after the commit
+    /// (and, with `durable_journal`, the WAL fsync), so awaiting it before sending guarantees
+    /// "journaled before sent".
+    pub fn journal_new_order(&self, order: &Order, profile: &str) -> Pending<()> {
         let order = order.clone();
+        let profile = profile.to_string();
         self.write_durable(move |c| {
-            insert_order(c, &order)?;
+            insert_order(c, &order, &profile)?;
             let event = OrderEventRow {
                 client_order_id: order.request.client_order_id.clone(),
                 time: order.created_at,
@@ -359,17 +362,26 @@ impl Store {
         })
     }
 
-    /// Every order that is not terminal (for reconciliation and start-up), oldest first. Reads
-    /// only the partial index of open orders, however long the history.
+    /// Every order that is not terminal, of every profile, oldest first. Reads only the
+    /// partial index of open orders, however long the history.
     pub fn open_orders(&self, venue: Option<VenueId>) -> StoreResult<Vec<Order>> {
+        self.open_orders_in(venue, None)
+    }
+
+    /// Open orders of one broker profile (for reconciliation), oldest first.
+    pub fn open_orders_in(
+        &self,
+        venue: Option<VenueId>,
+        profile: Option<&str>,
+    ) -> StoreResult<Vec<Order>> {
         let sql = format!(
             "SELECT {ORDER_COLS} FROM orders INDEXED BY orders_open \
              WHERE status NOT IN ('filled', 'canceled', 'rejected', 'expired') \
-             AND (?1 IS NULL OR venue = ?1)"
+             AND (?1 IS NULL OR venue = ?1) AND (?2 IS NULL OR profile = ?2)"
         );
         let mut list = self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map([venue], order_from_row)?;
+            let rows = stmt.query_map(params![venue, profile], order_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
         list.sort_by(|a, b| {
@@ -377,6 +389,17 @@ impl Store {
                 .cmp(&(b.created_at, &b.request.client_order_id))
         });
         Ok(list)
+    }
+
+    /// The broker profile an order was journaled under.
+    pub fn order_profile(&self, id: &ClientOrderId) -> StoreResult<Option<String>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT profile FROM orders WHERE client_order_id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?,
+            )
+        })
     }
 
     /// An order's trail, oldest first.

@@ -105,10 +105,13 @@ CREATE TABLE trades (
     PRIMARY KEY (venue, symbol, time, trade_id)
 ) WITHOUT ROWID;
 
--- The order journal: one row per order, written before the order is sent.
+-- The order journal: one row per order, written before the order is sent. `profile` names
+-- the account / endpoint the order went to (e.g. binance-live, binance-testnet, sim,
+-- alpaca-paper): orders are reconciled only against a broker of the same profile.
 CREATE TABLE orders (
     client_order_id TEXT PRIMARY KEY,
     venue           TEXT NOT NULL,
+    profile         TEXT NOT NULL,
     symbol          TEXT NOT NULL,
     side            TEXT NOT NULL,
     order_type      TEXT NOT NULL,
@@ -125,7 +128,7 @@ CREATE TABLE orders (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX orders_open ON orders (venue, status)
+CREATE INDEX orders_open ON orders (venue, profile, status)
     WHERE status NOT IN ('filled', 'canceled', 'rejected', 'expired');
 CREATE INDEX orders_by_created ON orders (created_at);
 

@@ -316,7 +316,7 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn manager(dir: &Path, broker: &ScriptedBroker, opts: ManagerOptions) -> OrderManager {
     let store = Store::open(dir.join("h.sqlite3")).unwrap();
     let m = OrderManager::new(store, opts).unwrap();
-    m.add_broker(Arc::new(broker.clone()));
+    m.add_broker(Arc::new(broker.clone()), "binance-test");
     m.set_instruments([btcusdt()]);
     m
 }
