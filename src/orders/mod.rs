@@ -2,13 +2,38 @@
 //! explicit state machine, reconcile, and publish every change (ARCHITECTURE.md §4).
 //!
 //! How "journaled before sent" is guaranteed: [`OrderManager::place`] awaits
-//! [`Store::journal_new_order`], whose future resolves only after the writer thread has
-//! committed the row (with an fsync of the WAL); if that fails, nothing is sent and the caller
-//! gets [`OrderError::Journal`]. Only then is `Broker::submit` called.
+//! [`Store::journal_new_order`], whose future resolves only after the writer thread's COMMIT
+//! of the row has returned (the row is in the WAL; with `durable_journal` also fsynced). If
+//! that fails, nothing is sent and the caller gets [`OrderError::Journal`]. Only then is
+//! `Broker::submit` called.
 //!
 //! One manager serves the TUI effects layer and the headless CLI: it is `Clone` (shared
 //! state), every method is async or quick, and [`OrderManager::subscribe`] hands out a
 //! channel of [`OrderEvent`]s (order snapshots, fills, retries) for the blotter panes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use speedtrade::domain::{Price, Qty, Side, Symbol, VenueId};
+//! use speedtrade::orders::{ManagerOptions, OrderDraft, OrderManager};
+//! use speedtrade::store::Store;
+//! use speedtrade::venue::paper::{PaperBroker, PaperConfig};
+//! use std::sync::Arc;
+//!
+//! let store = Store::open("/path/to/data/speedtrade.sqlite3")?;
+//! let manager = OrderManager::new(store, ManagerOptions::default())?;
+//! let (paper, paper_events) = PaperBroker::new(PaperConfig::default());
+//! let paper = Arc::new(paper); // feed it with paper.on_book / paper.on_trade
+//! manager.add_broker(paper.clone(), "paper");
+//! manager.spawn_event_pump(VenueId::Paper, paper_events);
+//! manager.reconcile().await; // start-up: settle every open journaled order
+//! let mut blotter = manager.subscribe(); // OrderEvent::{Order, Fill, Retrying, ...}
+//! let btc = Symbol::new("BTCUSDT")?;
+//! let draft = OrderDraft::limit(VenueId::Paper, btc, Side::Buy, Qty::parse("0.01")?, Price::parse("43000")?);
+//! let order = manager.place(&draft).await?;
+//! manager.cancel(&order.request.client_order_id).await?;
+//! # drop(blotter.try_recv());
+//! # Ok(()) }
+//! ```
 
 mod cancel;
 mod reconcile;

@@ -134,7 +134,7 @@ impl OrderManager {
         while self.begin_attempt(id) {
             attempt += 1;
             self.trail(id, OrderEventKind::Sent, format!("attempt {attempt}"));
-            match broker.submit(req).await {
+            let refusal = match broker.submit(req).await {
                 Ok(u) => {
                     self.apply(u).await;
                     return;
@@ -143,32 +143,17 @@ impl OrderManager {
                     retry_after,
                     banned,
                 }) => {
-                    let why = if banned {
-                        "IP banned (418)"
-                    } else {
-                        "rate limited (429)"
-                    };
-                    if !self.wait_retry(id, retry_after, why).await {
-                        let msg = format!(
-                            "{why}: the venue asks to wait {}s; not sent",
-                            retry_after.as_secs()
-                        );
-                        self.local(id, OrderStatus::Rejected, Some(msg)).await;
-                        return;
+                    if self.rate_limited(id, retry_after, banned).await {
+                        continue;
                     }
+                    return;
                 }
                 Err(BrokerError::NotSent(msg)) => {
                     not_sent += 1;
-                    let wait = p
-                        .not_sent_backoff
-                        .saturating_mul(1 << (not_sent - 1).min(16));
-                    if not_sent > p.not_sent_attempts
-                        || !self.wait_retry(id, wait, &format!("not sent: {msg}")).await
-                    {
-                        let msg = format!("could not reach the venue: {msg}");
-                        self.local(id, OrderStatus::Rejected, Some(msg)).await;
-                        return;
+                    if self.not_sent(id, not_sent, &msg).await {
+                        continue;
                     }
+                    return;
                 }
                 Err(BrokerError::Unknown(msg)) => {
                     self.local(id, OrderStatus::Unknown, Some(msg.clone()))
@@ -178,19 +163,49 @@ impl OrderManager {
                         Resolution::NotAtVenue if resends < p.max_resends => resends += 1,
                         _ => return self.left_unknown(broker, id, &msg),
                     }
+                    continue;
                 }
-                Err(e) => {
-                    // Rejected, Auth, NotFound: the venue refused it. After a resend a refusal
-                    // may be "duplicate id" for an order that did arrive: ask first.
-                    if resends > 0 && self.query_once(broker, req).await {
-                        return;
-                    }
-                    self.local(id, OrderStatus::Rejected, Some(reject_text(&e)))
-                        .await;
-                    return;
-                }
+                Err(e) => e,
+            };
+            // Rejected, Auth, NotFound: the venue refused it. After a resend a refusal may be
+            // "duplicate id" for an order that did arrive: ask first.
+            if resends == 0 || !self.query_once(broker, req).await {
+                let reason = reject_text(&refusal);
+                self.local(id, OrderStatus::Rejected, Some(reason)).await;
             }
+            return;
         }
+    }
+
+    /// Waits out a 429 / 418; `false` (and the order rejected locally) if the wait is longer
+    /// than the policy allows.
+    async fn rate_limited(&self, id: &ClientOrderId, retry_after: Duration, banned: bool) -> bool {
+        let why = if banned {
+            "IP banned (418)"
+        } else {
+            "rate limited (429)"
+        };
+        if self.wait_retry(id, retry_after, why).await {
+            return true;
+        }
+        let secs = retry_after.as_secs();
+        let msg = format!("{why}: the venue asks to wait {secs}s; not sent");
+        self.local(id, OrderStatus::Rejected, Some(msg)).await;
+        false
+    }
+
+    /// Backs off after the `n`th `NotSent`; `false` (and the order rejected locally) once the
+    /// attempts are used up.
+    async fn not_sent(&self, id: &ClientOrderId, n: u32, msg: &str) -> bool {
+        let p = &self.inner.opts.retry;
+        let wait = p.not_sent_backoff.saturating_mul(1 << (n - 1).min(16));
+        if n <= p.not_sent_attempts && self.wait_retry(id, wait, &format!("not sent: {msg}")).await
+        {
+            return true;
+        }
+        let reason = format!("could not reach the venue: {msg}");
+        self.local(id, OrderStatus::Rejected, Some(reason)).await;
+        false
     }
 
     /// Marks the start of an attempt; `false` if the user withdrew the order meanwhile.
