@@ -13,6 +13,16 @@
 //!   awaits it before it sends anything; see `orders`.
 //! - A checkpointer thread copies the WAL into the main file on its own connection, so the
 //!   writer never stalls on a checkpoint.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), speedtrade::store::StoreError> {
+//! use speedtrade::store::{FILE_NAME, Store};
+//! let store = Store::open(std::path::Path::new("/path/to/data").join(FILE_NAME))?;
+//! store.set_setting("chart.interval", "5m").await?; // committed when this returns
+//! let lists = store.watchlists()?; // read-only connection, never waits for the writer
+//! store.flush().await?; // everything queued so far (trades included) is committed
+//! # drop(lists); Ok(()) }
+//! ```
 //! - Reads ([`Store::read`] and the query methods) use a small pool of read-only connections
 //!   and never wait for the writer (WAL readers see the last commit).
 

@@ -277,7 +277,10 @@ impl Writer {
         if let Err(e) = self.conn.execute_batch("SAVEPOINT job") {
             return Err(self.fail("savepoint", &e));
         }
-        let end = if run(&self.conn) {
+        // A panicking job must not take the writer (and every later write) down with it.
+        let conn = &self.conn;
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(conn)));
+        let end = if ok.unwrap_or(false) {
             "RELEASE job"
         } else {
             "ROLLBACK TO job; RELEASE job"
