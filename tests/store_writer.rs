@@ -321,14 +321,24 @@ fn a_failing_or_panicking_write_does_not_stop_the_writer() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("h.sqlite3")).unwrap();
     let bad = store.write(|c| {
-        c.execute("INSERT INTO settings (key, value, updated_at) VALUES ('a', 'x', 1)", [])?;
+        c.execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('a', 'x', 1)",
+            [],
+        )?;
         c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
         Ok(())
     });
     assert!(bad.wait().is_err());
-    assert_eq!(store.setting("a").unwrap(), None, "a failed write is rolled back as a whole");
+    assert_eq!(
+        store.setting("a").unwrap(),
+        None,
+        "a failed write is rolled back as a whole"
+    );
     let boom = store.write(|_| -> StoreResult<()> { panic!("bug in a job") });
     assert!(boom.wait().is_err());
     store.set_setting("b", "still writing").wait().unwrap();
-    assert_eq!(store.setting("b").unwrap().as_deref(), Some("still writing"));
+    assert_eq!(
+        store.setting("b").unwrap().as_deref(),
+        Some("still writing")
+    );
 }
