@@ -1,1 +1,0 @@
-//! Order manager: journal first, submit, resend safely, reconcile, state machine.
