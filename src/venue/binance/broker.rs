@@ -1,0 +1,1 @@
+//! The `Broker` implementation for Binance.
