@@ -5,3 +5,4 @@ pub mod sign;
 pub mod trade;
 pub mod trade_wire;
 pub mod user;
+pub mod user_wire;
