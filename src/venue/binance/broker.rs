@@ -56,13 +56,23 @@ impl BinanceBrokerConfig {
     }
 }
 
-/// Binance Spot as a [`Broker`].
-#[derive(Debug, Clone)]
+/// Binance Spot as a [`Broker`]. `Debug` shows the URLs, never the key or the secret.
+#[derive(Clone)]
 pub struct BinanceBroker {
     client: Arc<BinanceTradeClient>,
     config: BinanceBrokerConfig,
     api_key: Arc<str>,
     signer: HmacSigner,
+}
+
+impl std::fmt::Debug for BinanceBroker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BinanceBroker")
+            .field("rest_url", &self.config.rest.rest_url)
+            .field("ws_api_url", &self.config.ws_api_url)
+            .field("api_key", &"***")
+            .finish_non_exhaustive()
+    }
 }
 
 impl BinanceBroker {
