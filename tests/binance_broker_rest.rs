@@ -1,6 +1,8 @@
 //! Binance broker over real HTTP: an axum server on 127.0.0.1:0 that checks every signature and
 //! API key header, captures order bodies, and answers with the documented sample bodies.
 
+#![allow(clippy::unwrap_used)] // test helpers may panic on broken fixtures
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -1,6 +1,8 @@
 //! Binance HMAC-SHA256 signing on the five documented vectors (REST ASCII, REST percent-encoded,
 //! REST mixed query + body, WS-API ASCII, WS-API UTF-8).
 
+#![allow(clippy::unwrap_used)] // test helpers may panic on broken fixtures
+
 use serde_json::Value;
 use speedtrade::venue::binance::sign::{HmacSigner, RestParams, percent_encode, ws_api_payload};
 
