@@ -573,3 +573,68 @@ async fn the_server_check_catches_a_wrong_secret() {
     broker.submit(&limit_buy("w-1")).await.unwrap();
     assert!(!srv.captured()[0].signature_ok);
 }
+
+/// Collects everything `tracing` writes, at every level.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn trace_logs_of_a_trading_session_never_contain_the_key_or_secret() {
+    let logs = LogBuf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let srv = Server::start().await;
+    let late = serde_json::json!({"code": -1021, "msg": "late"});
+    srv.json("POST", "/api/v3/order", 400, late);
+    srv.json(
+        "GET",
+        "/api/v3/time",
+        200,
+        serde_json::json!({"serverTime": 1}),
+    );
+    srv.script(
+        "POST",
+        "/api/v3/order",
+        Reply::Json(200, vec![], full_reply()),
+    );
+    srv.json(
+        "GET",
+        "/api/v3/openOrders",
+        200,
+        sample("GET /api/v3/openOrders"),
+    );
+    srv.json(
+        "GET",
+        "/api/v3/account",
+        400,
+        serde_json::json!({"code": -2015, "msg": "no"}),
+    );
+    let broker = srv.broker(BinanceRespType::Full);
+    tracing::info!(?broker, "broker ready");
+    broker.submit(&limit_buy("l-1")).await.unwrap();
+    broker.open_orders(None).await.unwrap();
+    let err = broker.account().await.unwrap_err();
+    tracing::warn!(%err, ?err, "account failed");
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("resynchronising"),
+        "logs were captured: {text}"
+    );
+    assert!(!text.contains(SECRET) && !text.contains(KEY), "{text}");
+}

@@ -44,12 +44,22 @@ fn keyutils_round_trip_in_this_process() {
     let creds = Credentials::new("rt-api-key-0123456789", SECRET);
     assert_eq!(store.get(VenueId::Binance, Profile::Live).unwrap(), None);
     store.set(VenueId::Binance, Profile::Live, &creds).unwrap();
-    assert_eq!(store.get(VenueId::Binance, Profile::Live).unwrap(), Some(creds.clone()));
-    assert_eq!(store.get(VenueId::Binance, Profile::Paper).unwrap(), None, "profiles are apart");
+    assert_eq!(
+        store.get(VenueId::Binance, Profile::Live).unwrap(),
+        Some(creds.clone())
+    );
+    assert_eq!(
+        store.get(VenueId::Binance, Profile::Paper).unwrap(),
+        None,
+        "profiles are apart"
+    );
 
     let secrets = Secrets::new(EnvOverride::none(), Ok(Box::new(store.clone())));
     let line = secrets.status(VenueId::Binance, Profile::Live).to_string();
-    assert!(line.contains("kernel keyutils") && line.contains("lost at reboot"), "{line}");
+    assert!(
+        line.contains("kernel keyutils") && line.contains("lost at reboot"),
+        "{line}"
+    );
     assert!(line.contains("rt-a…") && !line.contains(SECRET), "{line}");
 
     assert!(store.delete(VenueId::Binance, Profile::Live).unwrap());
@@ -72,7 +82,12 @@ fn stored_keys_outlive_the_process_that_stored_them() {
 /// Runs `child_reads_keys` in a new process (a fresh thread, session and keyring lookup).
 fn run_child(svc: &str) -> String {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["child_reads_keys", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_reads_keys",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, svc)
         .output()
         .unwrap();
@@ -86,7 +101,9 @@ fn run_child(svc: &str) -> String {
 /// Only does something when started by `run_child`.
 #[test]
 fn child_reads_keys() {
-    let Ok(svc) = std::env::var(CHILD_ENV) else { return };
+    let Ok(svc) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let got = store(&svc).get(VenueId::Alpaca, Profile::Paper).unwrap();
     match got {
         Some(c) if c.api_secret == SECRET => println!("CHILD FOUND"),

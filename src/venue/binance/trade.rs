@@ -97,7 +97,11 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &[u8], kind: CallK
         return Classified::Ok;
     }
     if code == Some(-1007) || status >= 500 {
-        return Classified::Err(BrokerError::Unknown(format!("HTTP {status}: {message}")));
+        let detail = match code {
+            Some(c) => format!("HTTP {status}, code {c}: {message}"),
+            None => message,
+        };
+        return Classified::Err(BrokerError::Unknown(detail));
     }
     if status == 429 || status == 418 {
         let banned = status == 418;
@@ -517,8 +521,8 @@ mod tests {
             ("403 waf", err(403, None, "blocked", CallKind::Place)),
         ];
         let expect = [
-            BrokerError::Unknown("HTTP 503: HTTP 503: <html>".into()),
-            BrokerError::Unknown("HTTP 408: Timeout".into()),
+            BrokerError::Unknown("HTTP 503: <html>".into()),
+            BrokerError::Unknown("HTTP 408, code -1007: Timeout".into()),
             BrokerError::RateLimited {
                 retry_after: Duration::from_secs(7),
                 banned: false,
