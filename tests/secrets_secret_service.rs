@@ -20,9 +20,15 @@ fn secret_service_round_trip_survives_reboots() {
     let store = KeyringStore::secret_service(&svc).unwrap();
     let creds = Credentials::new("ss-api-key-0123456789", SECRET);
     store.set(VenueId::Binance, Profile::Paper, &creds).unwrap();
-    assert_eq!(store.get(VenueId::Binance, Profile::Paper).unwrap(), Some(creds));
+    assert_eq!(
+        store.get(VenueId::Binance, Profile::Paper).unwrap(),
+        Some(creds)
+    );
     let loc = store.location();
-    assert!(loc.survives_reboot && loc.store.contains("Secret Service"), "{loc:?}");
+    assert!(
+        loc.survives_reboot && loc.store.contains("Secret Service"),
+        "{loc:?}"
+    );
     assert!(store.delete(VenueId::Binance, Profile::Paper).unwrap());
     assert_eq!(store.get(VenueId::Binance, Profile::Paper).unwrap(), None);
     assert_eq!(open_os_store().unwrap().kind(), StoreKind::SecretService);

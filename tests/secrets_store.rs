@@ -6,7 +6,7 @@
 use speedtrade::domain::VenueId;
 use speedtrade::secrets::{
     CredentialStore, Credentials, EnvOverride, KeySource, KeyringStore, Profile, Secrets,
-    SecretsError, read_credentials,
+    SecretsError, keys_delete, keys_status, read_credentials,
 };
 use std::collections::HashMap;
 
@@ -222,4 +222,34 @@ fn a_known_secret_never_shows_in_debug_errors_or_status() {
     for text in &seen {
         assert!(!text.contains(SECRET), "secret leaked: {text}");
     }
+}
+
+#[test]
+fn keys_commands_print_what_happened() {
+    let s = Secrets::new(env(&[]), Ok(memory()));
+    s.set(
+        VenueId::Alpaca,
+        Profile::Paper,
+        &Credentials::new(KEY, SECRET),
+    )
+    .unwrap();
+    let lines = keys_status(&s, Some(VenueId::Alpaca), None);
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].starts_with("alpaca (paper): key AKIA…"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        keys_delete(&s, VenueId::Alpaca, Profile::Paper).unwrap(),
+        "deleted the alpaca (paper) keys from the keyring"
+    );
+    assert_eq!(
+        keys_delete(&s, VenueId::Alpaca, Profile::Paper).unwrap(),
+        "no alpaca (paper) keys were stored in the keyring"
+    );
+    let e = keys_delete(&s, VenueId::Paper, Profile::Live)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs no keys"), "{e}");
 }

@@ -1,6 +1,7 @@
-//! Reading a key pair for `speedtrade keys set`: from the terminal without echo, or from stdin.
+//! `speedtrade keys set|status|delete` as library calls: reading a key pair from the terminal
+//! without echo or from stdin, storing it, and the lines to print.
 
-use super::{Credentials, Profile, SecretsError};
+use super::{Credentials, Profile, Secrets, SecretsError, key_hint};
 use crate::domain::VenueId;
 use std::io::BufRead;
 
@@ -49,4 +50,69 @@ pub fn prompt_credentials(venue: VenueId, profile: Profile) -> Result<Credential
         ));
     }
     Ok(Credentials::new(key, secret))
+}
+
+/// `speedtrade keys set <venue> [--profile P] [--stdin]`: reads the pair (no echo, or stdin),
+/// stores it, reads it back, and returns the line to print.
+pub fn keys_set(
+    secrets: &Secrets,
+    venue: VenueId,
+    profile: Profile,
+    from_stdin: bool,
+) -> Result<String, SecretsError> {
+    refuse_paper(venue)?;
+    let creds = if from_stdin {
+        read_credentials(std::io::stdin().lock())?
+    } else {
+        prompt_credentials(venue, profile)?
+    };
+    let loc = secrets.set(venue, profile, &creds)?;
+    let reboot = if loc.survives_reboot {
+        "survives a reboot"
+    } else {
+        "lost at reboot"
+    };
+    Ok(format!(
+        "stored the {venue} ({profile}) key {} in {} ({reboot}); {}",
+        key_hint(&creds.api_key),
+        loc.store,
+        loc.detail
+    ))
+}
+
+/// `speedtrade keys delete <venue> [--profile P]`: the line to print.
+pub fn keys_delete(
+    secrets: &Secrets,
+    venue: VenueId,
+    profile: Profile,
+) -> Result<String, SecretsError> {
+    refuse_paper(venue)?;
+    Ok(if secrets.delete(venue, profile)? {
+        format!("deleted the {venue} ({profile}) keys from the keyring")
+    } else {
+        format!("no {venue} ({profile}) keys were stored in the keyring")
+    })
+}
+
+/// `speedtrade keys status [<venue>] [--profile P]`: one line per venue and profile.
+pub fn keys_status(
+    secrets: &Secrets,
+    venue: Option<VenueId>,
+    profile: Option<Profile>,
+) -> Vec<String> {
+    secrets
+        .status_all()
+        .into_iter()
+        .filter(|s| venue.is_none_or(|v| v == s.venue) && profile.is_none_or(|p| p == s.profile))
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn refuse_paper(venue: VenueId) -> Result<(), SecretsError> {
+    match venue {
+        VenueId::Paper => Err(SecretsError::Input(
+            "the paper broker runs in-process and needs no keys".into(),
+        )),
+        VenueId::Binance | VenueId::Alpaca => Ok(()),
+    }
 }

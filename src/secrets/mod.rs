@@ -16,7 +16,7 @@ mod env;
 mod keyring;
 mod session;
 
-pub use cli::{prompt_credentials, read_credentials};
+pub use cli::{keys_delete, keys_set, keys_status, prompt_credentials, read_credentials};
 pub use creds::Credentials;
 pub use env::{EnvOverride, EnvSource};
 pub use keyring::{KeyringStore, StoreKind, open_os_store};
