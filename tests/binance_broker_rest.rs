@@ -210,3 +210,63 @@ async fn the_server_check_catches_a_wrong_secret() {
     broker.submit(&limit_buy("w-1")).await.unwrap();
     assert!(!srv.captured()[0].signature_ok);
 }
+
+#[tokio::test]
+async fn a_single_fill_rides_on_the_update_and_cancel_all_skips_order_lists() {
+    let srv = Server::start().await;
+    let mut one = sample("POST /api/v3/order (newOrderRespType=FULL)");
+    one["clientOrderId"] = "$CLIENT_ID".into();
+    one["fills"] = serde_json::json!([one["fills"][0].clone()]);
+    srv.script(
+        "POST",
+        "/api/v3/order",
+        Reply::Json(200, vec![], one.to_string()),
+    );
+    let oco = serde_json::json!({"orderListId": 1929, "contingencyType": "OCO",
+        "listStatusType": "ALL_DONE", "orders": [], "orderReports": []});
+    let cancelled = serde_json::json!([sample("DELETE /api/v3/order"), oco]);
+    srv.json("DELETE", "/api/v3/openOrders", 200, cancelled);
+    let broker = srv.broker(BinanceRespType::Full);
+
+    let u = broker.submit(&limit_buy("one-1")).await.unwrap();
+    let fill = u.fill.expect("the only fill");
+    assert_eq!(
+        (fill.trade_id.as_str(), fill.client_order_id.as_str()),
+        ("56", "one-1")
+    );
+
+    let done = broker.cancel_all(&sym("LTCBTC")).await.unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(
+        (done[0].client_order_id.as_str(), done[0].status),
+        ("myOrder1", OrderStatus::Canceled)
+    );
+    let caps = srv.captured();
+    assert_eq!(
+        (caps[1].method.as_str(), caps[1].params()["symbol"].as_str()),
+        ("DELETE", "LTCBTC")
+    );
+    assert!(caps.iter().all(|c| c.signature_ok));
+}
+
+#[tokio::test]
+async fn order_fills_come_from_my_trades() {
+    let srv = Server::start().await;
+    srv.json("GET", "/api/v3/order", 200, sample("GET /api/v3/order"));
+    // Shape from the docs' "Account trade list" example.
+    let trades = serde_json::json!([{"symbol": "LTCBTC", "id": 28457, "orderId": 1,
+        "orderListId": -1, "price": "4.00000100", "qty": "12.00000000", "quoteQty": "48.000012",
+        "commission": "10.10000000", "commissionAsset": "BNB", "time": 1499865549590u64,
+        "isBuyer": true, "isMaker": false, "isBestMatch": true}]);
+    srv.json("GET", "/api/v3/myTrades", 200, trades);
+    let broker = srv.broker(BinanceRespType::Full);
+    let id = ClientOrderId::new("myOrder1").unwrap();
+    let fills = broker.order_fills(&sym("LTCBTC"), &id).await.unwrap();
+    assert_eq!(fills.len(), 1);
+    assert_eq!(
+        (fills[0].trade_id.as_str(), fills[0].side, fills[0].is_maker),
+        ("28457", Side::Buy, false)
+    );
+    assert_eq!(fills[0].price, Price::parse("4.000001").unwrap());
+    assert_eq!(srv.captured()[1].params()["orderId"], "1");
+}

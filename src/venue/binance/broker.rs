@@ -125,7 +125,15 @@ impl BinanceBroker {
     ) -> Result<(OrderUpdate, Vec<Fill>), BrokerError> {
         let params = new_order_params(req, self.config.resp_type)?;
         let reply = self.client.post_order(&params).await?;
-        to_update(&reply, Some(req.side))
+        let (update, fills) = to_update(&reply, Some(req.side))?;
+        if update.client_order_id != req.client_order_id {
+            tracing::warn!(
+                sent = %req.client_order_id,
+                got = %update.client_order_id,
+                "Binance answered a new order with another client order id"
+            );
+        }
+        Ok((update, fills))
     }
 
     /// Cancels every open order of `symbol`; returns the cancelled orders (order lists skipped).
