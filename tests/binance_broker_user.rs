@@ -375,3 +375,41 @@ async fn a_stale_timestamp_asks_the_server_time_and_resubscribes() {
         BrokerEvent::Connection(ConnState::Live)
     );
 }
+
+#[test]
+fn every_documented_user_data_and_ws_api_sample_parses() {
+    use speedtrade::venue::binance::user_wire::{BinanceUserEvent, BinanceWsFrame, parse_ws_frame};
+    let mut seen = 0;
+    for line in WS_SAMPLES.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let (id, kind) = (v["id"].as_str().unwrap(), v["kind"].as_str().unwrap());
+        if !matches!(kind, "user_data" | "wsapi_event" | "wsapi_response") {
+            continue;
+        }
+        seen += 1;
+        let frame =
+            parse_ws_frame(&v["payload"].to_string()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        match (id, frame) {
+            ("executionReport", BinanceWsFrame::Event(BinanceUserEvent::ExecutionReport(r))) => {
+                assert!(r.to_update().is_ok(), "{id}");
+            }
+            (_, BinanceWsFrame::Event(BinanceUserEvent::AccountPosition(p))) => {
+                assert!(!p.to_balances().is_empty(), "{id}");
+            }
+            (
+                "eventStreamTerminated",
+                BinanceWsFrame::Event(BinanceUserEvent::StreamTerminated),
+            )
+            | ("balanceUpdate", BinanceWsFrame::Event(BinanceUserEvent::BalanceUpdate))
+            | ("listStatus", BinanceWsFrame::Event(BinanceUserEvent::ListStatus))
+            | ("externalLockUpdate", BinanceWsFrame::Event(BinanceUserEvent::ExternalLockUpdate)) =>
+                {}
+            (_, BinanceWsFrame::Response(r)) => {
+                assert_eq!(kind, "wsapi_response", "{id}");
+                assert!(r.status == 200 || r.error.is_some(), "{id}");
+            }
+            (id, other) => panic!("{id} parsed as {other:?}"),
+        }
+    }
+    assert_eq!(seen, 12, "user-data and WS-API samples in the fixture");
+}
