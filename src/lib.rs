@@ -1,9 +1,11 @@
 //! speedtrade: a keyboard-driven terminal trading client (library; the binary is a thin shell).
+#![deny(clippy::unwrap_used)]
 
 pub mod alerts;
 pub mod app;
 pub mod book;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod doctor;
 pub mod domain;

@@ -1,3 +1,57 @@
-//! The speedtrade binary: parse the command line and run the chosen command.
+//! The speedtrade binary: parse the command line, load the config, start logging, run the
+//! chosen command. Everything else lives in the library.
+#![deny(clippy::unwrap_used)]
 
-fn main() {}
+use anyhow::Context;
+use clap::{CommandFactory, Parser};
+use speedtrade::cli::{Cli, Cmd};
+use speedtrade::{commands, config, logging};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // One TLS crypto provider for reqwest and tokio-tungstenite (ring; see CRATES.md).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if let Some(Cmd::Completions { shell }) = &cli.command {
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "speedtrade",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("speedtrade: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = config::resolve_paths(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    let loaded = config::load(paths.config_file.as_deref());
+    let (level, format) = match &loaded {
+        Ok(c) => (c.logging.level.clone(), c.logging.format),
+        Err(_) => ("info".to_string(), config::LogFormat::Text),
+    };
+    let level = cli
+        .log_level
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or(level);
+    config::create_private_dir(&paths.data_dir)
+        .with_context(|| format!("creating the data directory {}", paths.data_dir.display()))?;
+    let _log_guard = logging::init(&paths.log_dir(), &level, format)?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = ?paths.config_file, "speedtrade starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let code = runtime.block_on(commands::dispatch(cli.command, loaded, paths));
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    code
+}

@@ -179,6 +179,8 @@ pub struct AccountSnapshot {
 }
 
 /// Events a broker pushes (user data stream, `trade_updates`, paper fills).
+// Order events arrive at human rates; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrokerEvent {
     /// An order changed.

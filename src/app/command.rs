@@ -1,0 +1,38 @@
+//! Commands: the effects `update` asks for. The runtime performs them and feeds results back
+//! as actions, so `update` itself stays pure and testable.
+
+use super::ticket::Draft;
+use crate::domain::{ClientOrderId, Interval, Symbol, VenueId};
+
+/// An effect requested by `update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Restore the terminal and exit.
+    Quit,
+    /// Clear the terminal and draw everything again.
+    ClearScreen,
+    /// Ring the terminal bell.
+    Bell,
+    /// The selected symbol changed: stream its book, trades and candles.
+    SelectSymbol(Symbol),
+    /// The chart needs candles of this interval for this symbol (backfill + stream).
+    ChartInterval(Symbol, Interval),
+    /// Journal and send a checked order.
+    PlaceOrder(Draft),
+    /// Cancel one order.
+    CancelOrder {
+        /// Broker.
+        venue: VenueId,
+        /// Instrument.
+        symbol: Symbol,
+        /// Our id.
+        id: ClientOrderId,
+    },
+    /// Cancel every open order for a symbol.
+    CancelAll {
+        /// Broker.
+        venue: VenueId,
+        /// Instrument.
+        symbol: Symbol,
+    },
+}

@@ -1,0 +1,146 @@
+//! `update(&mut AppState, Action) -> Vec<Command>`: the only place state changes. Synchronous,
+//! no I/O.
+
+use super::action::{Action, UserAction};
+use super::command::Command;
+use super::entry;
+use super::input;
+use super::keymap::{Key, KeyPress};
+use super::market;
+use super::nav;
+use super::state::{AppState, Level, Overlay};
+use crate::domain::Side;
+
+/// Applies one action and returns the effects it asks for.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
+    match action {
+        Action::Key(key) => on_key(state, key),
+        Action::Paste(text) => input::on_paste(state, &text),
+        Action::User(a) => on_user(state, a),
+        Action::Tick(now) => {
+            state.now = now;
+            state.feed.msgs_per_s = std::mem::take(&mut state.feed.msgs_this_s);
+            if state.flash.as_ref().is_some_and(|f| f.until <= now) {
+                state.flash = None;
+            }
+            for view in state.markets.values_mut() {
+                view.moved = None;
+            }
+            Vec::new()
+        }
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Action::Market(ev) => market::on_market(state, ev),
+        Action::Order(order) => {
+            state.blotter.upsert(*order);
+            let open = state.blotter.open.len();
+            state.bottom_cursor = state.bottom_cursor.min(open.saturating_sub(1));
+            Vec::new()
+        }
+        Action::Fill(fill) => {
+            state.log(
+                Level::Info,
+                format!(
+                    "filled {} {} {} @ {}",
+                    fill.side, fill.qty, fill.symbol, fill.price
+                ),
+            );
+            state.blotter.add_fill(fill);
+            vec![Command::Bell]
+        }
+        Action::Instruments(list) => {
+            for i in list {
+                let view = state.markets.entry(i.symbol.clone()).or_default();
+                view.price_dp = view.price_dp.max(i.price_dp());
+                view.qty_dp = view.qty_dp.max(i.qty_dp());
+                state.instruments.insert(i.symbol.clone(), i);
+            }
+            Vec::new()
+        }
+        Action::Notice(level, text) => {
+            state.flash(level, text, 6);
+            Vec::new()
+        }
+        Action::Signal(name) => {
+            state.log(Level::Warn, format!("received {name}, leaving"));
+            state.quit = true;
+            vec![Command::Quit]
+        }
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Command> {
+    // Ctrl-C always leaves, whatever has focus, so a stuck input can never trap the user.
+    if key == KeyPress::ctrl('c') {
+        return on_user(state, UserAction::Quit);
+    }
+    if input::takes_text(&state.overlay) {
+        return input::on_key(state, key);
+    }
+    match std::mem::take(&mut state.overlay) {
+        Overlay::Ticket(t) => return entry::on_ticket_key(state, *t, key),
+        Overlay::Confirm(c) => return entry::on_confirm_key(state, *c, key),
+        other => state.overlay = other,
+    }
+    if matches!(state.overlay, Overlay::Help { .. }) && key.key == Key::Esc {
+        state.overlay = Overlay::None;
+        return Vec::new();
+    }
+    match state.keymap.get(&key) {
+        Some(a) => on_user(state, a),
+        None => Vec::new(),
+    }
+}
+
+/// Runs a user action (from the key map, the command line or a test).
+pub fn on_user(state: &mut AppState, a: UserAction) -> Vec<Command> {
+    use UserAction as U;
+    if let Overlay::Help { scroll } = &mut state.overlay {
+        match a {
+            U::Down => *scroll = scroll.saturating_add(1),
+            U::Up => *scroll = scroll.saturating_sub(1),
+            U::PageDown => *scroll = scroll.saturating_add(10),
+            U::PageUp => *scroll = scroll.saturating_sub(10),
+            U::Top => *scroll = 0,
+            U::Help | U::Back | U::Select => state.overlay = Overlay::None,
+            U::Quit => return quit(state),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match a {
+        U::Quit => quit(state),
+        U::Help => {
+            state.overlay = Overlay::Help { scroll: 0 };
+            Vec::new()
+        }
+        U::CommandLine => {
+            state.overlay = Overlay::CommandLine(Default::default());
+            Vec::new()
+        }
+        U::Search => {
+            state.overlay = Overlay::Search {
+                input: Default::default(),
+                selected: 0,
+            };
+            Vec::new()
+        }
+        U::Back => {
+            state.overlay = Overlay::None;
+            Vec::new()
+        }
+        U::Redraw => vec![Command::ClearScreen],
+        U::Buy => entry::open_ticket(state, Side::Buy),
+        U::Sell => entry::open_ticket(state, Side::Sell),
+        U::Cancel => entry::cancel_selected(state),
+        U::CancelAll => entry::cancel_all(state),
+        other => nav::on_nav(state, other),
+    }
+}
+
+fn quit(state: &mut AppState) -> Vec<Command> {
+    state.quit = true;
+    vec![Command::Quit]
+}

@@ -1,1 +1,0 @@
-//! Configuration: embedded defaults, the user file layered over them, env overrides.

@@ -1,0 +1,72 @@
+//! Terminal setup and restore: raw mode, alternate screen, bracketed paste, hidden cursor —
+//! undone on drop, on panic, and before any signal-driven exit.
+
+use crossterm::{cursor, event, execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether the terminal is currently in TUI mode (so restore runs exactly once).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// The terminal in TUI mode; dropping it restores the terminal.
+pub struct TerminalGuard {
+    /// The ratatui terminal drawing to stdout.
+    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen and installs the panic hook.
+    pub fn enter() -> io::Result<Self> {
+        install_panic_hook();
+        terminal::enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let mut out = io::stdout();
+        execute!(
+            out,
+            terminal::EnterAlternateScreen,
+            event::EnableBracketedPaste,
+            cursor::Hide
+        )?;
+        let terminal = Terminal::new(CrosstermBackend::new(out))?;
+        Ok(Self { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Puts the terminal back: main screen, cooked mode, cursor visible. Safe to call twice, and
+/// errors are ignored (after SIGHUP the terminal may be gone).
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        terminal::EndSynchronizedUpdate,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        tracing::error!(target: "panic", "{info}");
+        previous(info);
+    }));
+}

@@ -1,0 +1,204 @@
+//! The order-book ladder: asks above, bids below, spread and mid between, with cumulative
+//! size and depth bars; levels optionally grouped by a price step.
+
+use super::theme::Theme;
+use super::widgets::{empty_state, pane_block, right};
+use crate::app::view::group_levels;
+use crate::app::{AppState, Pane};
+use crate::domain::{BookTop, Level, Qty};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use rust_decimal::Decimal;
+
+/// A bar of `frac` (0..=1) of `width` cells in eighth-cell steps.
+pub fn bar(frac: f64, width: usize) -> String {
+    const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let eighths = (frac.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(EIGHTHS[eighths % 8]);
+    }
+    s
+}
+
+/// Levels with their running total, best first.
+fn cumulative(levels: &[Level], n: usize) -> Vec<(Level, Qty)> {
+    let mut total = Qty::ZERO;
+    levels
+        .iter()
+        .take(n)
+        .map(|l| {
+            total = total.saturating_add(l.qty);
+            (*l, total)
+        })
+        .collect()
+}
+
+struct Cols {
+    price: usize,
+    size: usize,
+    total: usize,
+    bar: usize,
+}
+
+fn cols(w: usize) -> Cols {
+    let price = (w * 2 / 5).max(8).min(w);
+    let size = ((w - price) / 2).min(10);
+    let total = if w >= 34 { 10 } else { 0 };
+    let bar = w.saturating_sub(price + size + total + 1);
+    Cols {
+        price,
+        size,
+        total,
+        bar,
+    }
+}
+
+/// How one ladder row looks.
+struct RowStyle {
+    side: Style,
+    bar: Style,
+    price_dp: u32,
+    qty_dp: u32,
+}
+
+fn level_line(
+    l: &Level,
+    total: Qty,
+    max: Qty,
+    c: &Cols,
+    st: &RowStyle,
+    th: &Theme,
+) -> Line<'static> {
+    let mut spans = vec![
+        right(l.price.fmt_dp(st.price_dp), c.price, st.side),
+        right(l.qty.fmt_dp(st.qty_dp), c.size, th.text),
+    ];
+    if c.total > 0 {
+        spans.push(right(total.fmt_dp(st.qty_dp), c.total, th.muted));
+    }
+    if c.bar > 0 {
+        let frac = if max.is_zero() {
+            0.0
+        } else {
+            total.to_f64_lossy() / max.to_f64_lossy()
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(bar(frac, c.bar), st.bar));
+    }
+    Line::from(spans)
+}
+
+fn middle_line(book: &BookTop, w: usize, th: &Theme) -> Line<'static> {
+    let (Some(bid), Some(ask)) = (book.best_bid(), book.best_ask()) else {
+        return Line::from(right("one-sided book".into(), w, th.muted));
+    };
+    let spread = ask.price.saturating_sub(bid.price);
+    let mid = (bid.price.to_decimal() + ask.price.to_decimal()) / Decimal::TWO;
+    let bps = if mid.is_zero() {
+        Decimal::ZERO
+    } else {
+        spread.to_decimal() * Decimal::from(10_000) / mid
+    };
+    let mid = mid.normalize();
+    let options = [
+        format!("spread {spread} ({bps:.2}bp) · mid {mid}"),
+        format!("spread {spread} · mid {mid}"),
+        format!("spread {spread}"),
+    ];
+    let text = options
+        .iter()
+        .find(|t| t.chars().count() <= w)
+        .unwrap_or(&options[2]);
+    Line::from(Span::styled(format!("{text:^w$}"), th.muted))
+}
+
+/// Draws the ladder for the selected symbol.
+pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    let view = s.selected_market();
+    let book = view.map(|m| &m.book);
+    let stale = book.is_some_and(|b| b.stale);
+    let group = s
+        .book_group
+        .map(|g| format!(" · step {g}"))
+        .unwrap_or_default();
+    let title = format!(
+        " Book {}{group}{} ",
+        s.selected,
+        if stale { " · STALE" } else { "" }
+    );
+    let block = pane_block(title, s.focus == Pane::Book, th);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(book) = book.filter(|b| !b.bids.is_empty() || !b.asks.is_empty()) else {
+        let msg = format!("Waiting for the {} order book…", s.selected);
+        empty_state(f, inner, &[&msg], th);
+        return;
+    };
+    let (bids, asks) = match s.book_group {
+        Some(step) => (
+            group_levels(&book.bids, step, true),
+            group_levels(&book.asks, step, false),
+        ),
+        None => (book.bids.clone(), book.asks.clone()),
+    };
+    let w = inner.width as usize;
+    let c = cols(w);
+    let half = (inner.height as usize).saturating_sub(1) / 2;
+    let n = half.min(s.settings.book_levels as usize);
+    let (asks, bids) = (cumulative(&asks, n), cumulative(&bids, n));
+    let max = asks
+        .last()
+        .map(|x| x.1)
+        .max(bids.last().map(|x| x.1))
+        .unwrap_or(Qty::ZERO);
+    let mut lines: Vec<Line> = vec![Line::from(""); half.saturating_sub(asks.len())];
+    let (price_dp, qty_dp) = view.map_or((2, 4), |v| (v.price_dp, v.qty_dp));
+    let ask_style = RowStyle {
+        side: if stale { th.muted } else { th.down },
+        bar: th.ask_bar,
+        price_dp,
+        qty_dp,
+    };
+    let bid_style = RowStyle {
+        side: if stale { th.muted } else { th.up },
+        bar: th.bid_bar,
+        price_dp,
+        qty_dp,
+    };
+    let cursor = s.book_cursor.filter(|_| s.focus == Pane::Book);
+    let mark = |line: Line<'static>, k: i32| {
+        if cursor == Some(k) {
+            line.style(th.selected)
+        } else {
+            line
+        }
+    };
+    for (i, (l, t)) in asks.iter().enumerate().rev() {
+        lines.push(mark(
+            level_line(l, *t, max, &c, &ask_style, th),
+            -(i as i32) - 1,
+        ));
+    }
+    lines.push(middle_line(book, w, th));
+    for (i, (l, t)) in bids.iter().enumerate() {
+        lines.push(mark(level_line(l, *t, max, &c, &bid_style, th), i as i32));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_have_eighth_cell_resolution() {
+        assert_eq!(bar(1.0, 3), "███");
+        assert_eq!(bar(0.5, 3), "█▌");
+        assert_eq!(bar(0.0, 3), "");
+        assert_eq!(bar(1.0 / 24.0, 3), "▏");
+    }
+}

@@ -1,0 +1,138 @@
+//! The chart pane: a stats header (24 h change, OHLC of the newest candle), the candle plot
+//! with overlays and volume, and a time axis, for the selected symbol and interval.
+
+pub mod plot;
+
+use super::status::clock_text;
+use super::theme::Theme;
+use super::widgets::{compact_decimal, empty_state, pane_block};
+use crate::app::{AppState, Pane};
+use crate::domain::{Candle, Interval};
+use plot::{CandleChart, PlotStyle};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use rust_decimal::Decimal;
+
+/// The header: newest candle OHLCV and the 24 h change.
+fn header(s: &AppState, candles: &[Candle], dp: u32, th: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    if let Some(c) = candles.last() {
+        for (k, v) in [("O", c.open), ("H", c.high), ("L", c.low), ("C", c.close)] {
+            spans.push(Span::styled(format!("{k} "), th.muted));
+            spans.push(Span::styled(format!("{} ", v.fmt_dp(dp)), th.text));
+        }
+        spans.push(Span::styled("V ", th.muted));
+        spans.push(Span::styled(format!("{} ", c.volume), th.text));
+    }
+    if let Some(t) = s.selected_market().and_then(|m| m.ticker.as_ref()) {
+        let style = if t.change_pct >= Decimal::ZERO {
+            th.up
+        } else {
+            th.down
+        };
+        spans.push(Span::styled("│ 24h ", th.muted));
+        spans.push(Span::styled(format!("{:+.2}% ", t.change_pct), style));
+        spans.push(Span::styled(
+            format!("H {} L {} ", t.high.fmt_dp(dp), t.low.fmt_dp(dp)),
+            th.text,
+        ));
+        spans.push(Span::styled(
+            format!("Vol {}", compact_decimal(t.quote_volume)),
+            th.text,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Time labels every ~14 columns under the plot.
+fn time_axis(candles: &[Candle], start: usize, per: u16, width: u16, s: &AppState) -> String {
+    let mut out = String::new();
+    let step = usize::from((14 / per.max(1)).max(1));
+    let mut i = 0;
+    while let Some(c) = candles.get(start + i) {
+        let col = i * usize::from(per);
+        if col + 6 > usize::from(width) {
+            break;
+        }
+        let text = clock_text(c.open_time, s.settings.clock);
+        let text = match s.chart.interval {
+            Interval::S1 => text.chars().take(8).collect::<String>(),
+            i if i.millis() >= Interval::D1.millis() => date_text(c.open_time),
+            _ => text.chars().take(5).collect(),
+        };
+        out.push_str(&" ".repeat(col.saturating_sub(out.chars().count())));
+        out.push_str(&text);
+        i += step;
+    }
+    out
+}
+
+fn date_text(ms: i64) -> String {
+    use chrono::{TimeZone, Utc};
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map_or_else(String::new, |t| t.format("%m-%d").to_string())
+}
+
+/// Draws the chart pane.
+pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    let mode = if s.chart.line_mode { "line" } else { "candles" };
+    let back = if s.chart.offset > 0 {
+        format!(" · -{}", s.chart.offset)
+    } else {
+        String::new()
+    };
+    let title = format!(" {} · {} · {mode}{back} ", s.selected, s.chart.interval);
+    let block = pane_block(title, s.focus == Pane::Chart, th);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let view = s.selected_market();
+    let candles: &[Candle] = view
+        .and_then(|v| v.candles.get(&s.chart.interval))
+        .map_or(&[], Vec::as_slice);
+    if candles.is_empty() {
+        let msg = format!(
+            "{} {} candles appear here once market data arrives.",
+            s.selected, s.chart.interval
+        );
+        empty_state(
+            f,
+            inner,
+            &[&msg, "i / I interval · + / - zoom · h / l scroll · m line"],
+            th,
+        );
+        return;
+    }
+    let dp = view.map_or(2, |v| v.price_dp);
+    let [head, body, axis] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let chart = CandleChart {
+        candles,
+        overlays: &[],
+        crosses: &[],
+        zoom: s.chart.zoom,
+        offset: s.chart.offset,
+        line_mode: s.chart.line_mode,
+        price_dp: dp,
+        style: PlotStyle {
+            up: th.up,
+            down: th.down,
+            axis: th.muted,
+            last: th.selected,
+        },
+    };
+    let (start, n) = chart.window(body.width);
+    f.render_widget(
+        Paragraph::new(header(s, &candles[..start + n], dp, th)),
+        head,
+    );
+    let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
+    f.render_widget(chart, body);
+    f.render_widget(Paragraph::new(Span::styled(axis_text, th.muted)), axis);
+}

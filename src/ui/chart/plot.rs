@@ -1,0 +1,294 @@
+//! The candle chart widget: candles or a close line, indicator overlays, cross markers,
+//! volume bars and a price axis, drawn straight into the buffer.
+
+use crate::app::PriceMove;
+use crate::domain::Candle;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Widget;
+
+/// One indicator line, aligned with the candles (`None` where it is not defined yet).
+pub struct Overlay<'a> {
+    /// Values per candle.
+    pub values: &'a [Option<f64>],
+    /// Colour.
+    pub style: Style,
+}
+
+/// Styles the plot uses.
+#[derive(Clone, Copy)]
+pub struct PlotStyle {
+    /// Rising candles and volume.
+    pub up: Style,
+    /// Falling candles and volume.
+    pub down: Style,
+    /// Axis labels.
+    pub axis: Style,
+    /// The last-price label.
+    pub last: Style,
+}
+
+/// Everything the plot draws.
+pub struct CandleChart<'a> {
+    /// Candles, oldest first.
+    pub candles: &'a [Candle],
+    /// Indicator lines.
+    pub overlays: &'a [Overlay<'a>],
+    /// Fast/slow crosses: (candle index, direction).
+    pub crosses: &'a [(usize, PriceMove)],
+    /// Columns per candle (1-5).
+    pub zoom: u16,
+    /// Candles scrolled back from the newest.
+    pub offset: usize,
+    /// A close line instead of candles.
+    pub line_mode: bool,
+    /// Decimals for axis labels.
+    pub price_dp: u32,
+    /// Styles.
+    pub style: PlotStyle,
+}
+
+/// Maps prices to rows of a panel.
+struct Scale {
+    lo: f64,
+    hi: f64,
+    top: u16,
+    rows: u16,
+}
+
+impl Scale {
+    fn row(&self, v: f64) -> u16 {
+        let frac = if self.hi > self.lo {
+            (self.hi - v) / (self.hi - self.lo)
+        } else {
+            0.5
+        };
+        self.top + (frac.clamp(0.0, 1.0) * f64::from(self.rows - 1)).round() as u16
+    }
+}
+
+impl CandleChart<'_> {
+    /// The visible slice: (index of the first visible candle, count).
+    pub fn window(&self, plot_cols: u16) -> (usize, usize) {
+        let per = usize::from(self.zoom.max(1));
+        let n = (usize::from(plot_cols) / per).max(1);
+        let end = self.candles.len().saturating_sub(self.offset);
+        let start = end.saturating_sub(n);
+        (start, end - start)
+    }
+
+    fn price_range(&self, start: usize, n: usize) -> (f64, f64) {
+        let mut lo = f64::MAX;
+        let mut hi = f64::MIN;
+        for (i, c) in self.candles[start..start + n].iter().enumerate() {
+            let (l, h) = if self.line_mode {
+                (c.close, c.close)
+            } else {
+                (c.low, c.high)
+            };
+            lo = lo.min(l.to_f64_lossy());
+            hi = hi.max(h.to_f64_lossy());
+            for o in self.overlays {
+                if let Some(Some(v)) = o.values.get(start + i) {
+                    lo = lo.min(*v);
+                    hi = hi.max(*v);
+                }
+            }
+        }
+        (lo, hi)
+    }
+}
+
+fn put(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
+    if let Some(cell) = buf.cell_mut((x, y)) {
+        cell.set_char(ch).set_style(style);
+    }
+}
+
+fn is_blank(buf: &Buffer, x: u16, y: u16) -> bool {
+    buf.cell((x, y))
+        .is_none_or(|c| c.symbol() == " " || c.symbol() == "│")
+}
+
+impl Widget for CandleChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if self.candles.is_empty() || area.width < 12 || area.height < 4 {
+            return;
+        }
+        let label_w = 2 + self
+            .candles
+            .iter()
+            .map(|c| c.high.fmt_dp(self.price_dp).len())
+            .max()
+            .unwrap_or(8) as u16;
+        let plot_w = area.width.saturating_sub(label_w);
+        let vol_rows = if area.height >= 12 {
+            (area.height / 5).max(2)
+        } else {
+            0
+        };
+        let price_rows = area.height - vol_rows;
+        let (start, n) = self.window(plot_w);
+        let (lo, hi) = self.price_range(start, n);
+        let scale = Scale {
+            lo,
+            hi,
+            top: area.y,
+            rows: price_rows,
+        };
+        let per = self.zoom.max(1);
+        let body_w = if per > 1 { per - 1 } else { 1 };
+        let mut prev_row: Option<u16> = None;
+        for (i, c) in self.candles[start..start + n].iter().enumerate() {
+            let x0 = area.x + i as u16 * per;
+            let mid = x0 + (body_w - 1) / 2;
+            let up = c.close >= c.open;
+            let style = if up { self.style.up } else { self.style.down };
+            if self.line_mode {
+                let row = scale.row(c.close.to_f64_lossy());
+                draw_line_step(buf, x0, per, row, prev_row, style);
+                prev_row = Some(row);
+            } else {
+                draw_candle(buf, &scale, c, x0, mid, body_w, style);
+            }
+            if vol_rows > 0 {
+                draw_volume(
+                    buf,
+                    self.candles,
+                    start,
+                    n,
+                    i,
+                    mid,
+                    area.y + price_rows,
+                    vol_rows,
+                    style,
+                );
+            }
+            for o in self.overlays {
+                if let Some(Some(v)) = o.values.get(start + i) {
+                    let y = scale.row(*v);
+                    if is_blank(buf, mid, y) {
+                        put(buf, mid, y, '•', o.style);
+                    }
+                }
+            }
+            for (_, dir) in self.crosses.iter().filter(|(idx, _)| *idx == start + i) {
+                let (y, ch) = match dir {
+                    PriceMove::Up => (scale.row(c.low.to_f64_lossy()).saturating_add(1), '▲'),
+                    PriceMove::Down => (scale.row(c.high.to_f64_lossy()).saturating_sub(1), '▼'),
+                };
+                let y = y.clamp(area.y, area.y + price_rows - 1);
+                put(
+                    buf,
+                    mid,
+                    y,
+                    ch,
+                    if *dir == PriceMove::Up {
+                        self.style.up
+                    } else {
+                        self.style.down
+                    },
+                );
+            }
+        }
+        draw_axis(buf, &self, &scale, area.x + plot_w, label_w, start + n);
+    }
+}
+
+fn draw_candle(
+    buf: &mut Buffer,
+    scale: &Scale,
+    c: &Candle,
+    x0: u16,
+    mid: u16,
+    body_w: u16,
+    style: Style,
+) {
+    let (hi_y, lo_y) = (
+        scale.row(c.high.to_f64_lossy()),
+        scale.row(c.low.to_f64_lossy()),
+    );
+    let (o_y, c_y) = (
+        scale.row(c.open.to_f64_lossy()),
+        scale.row(c.close.to_f64_lossy()),
+    );
+    for y in hi_y..=lo_y {
+        put(buf, mid, y, '│', style);
+    }
+    for y in o_y.min(c_y)..=o_y.max(c_y) {
+        for x in x0..x0 + body_w {
+            put(buf, x, y, if body_w == 1 { '┃' } else { '█' }, style);
+        }
+    }
+}
+
+fn draw_line_step(buf: &mut Buffer, x0: u16, per: u16, row: u16, prev: Option<u16>, style: Style) {
+    if let Some(p) = prev {
+        for y in p.min(row)..=p.max(row) {
+            put(buf, x0, y, '│', style);
+        }
+    }
+    for x in x0..x0 + per {
+        put(buf, x, row, '─', style);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_volume(
+    buf: &mut Buffer,
+    all: &[Candle],
+    start: usize,
+    n: usize,
+    i: usize,
+    x: u16,
+    top: u16,
+    rows: u16,
+    style: Style,
+) {
+    const EIGHTHS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = all[start..start + n]
+        .iter()
+        .map(|c| c.volume)
+        .max()
+        .unwrap_or_default();
+    if max.is_zero() {
+        return;
+    }
+    let frac = all[start + i].volume.to_f64_lossy() / max.to_f64_lossy();
+    let mut eighths = (frac * f64::from(rows) * 8.0).round() as u16;
+    for y in (top..top + rows).rev() {
+        let e = eighths.min(8);
+        if e > 0 {
+            put(buf, x, y, EIGHTHS[usize::from(e)], style);
+        }
+        eighths = eighths.saturating_sub(8);
+    }
+}
+
+fn draw_axis(buf: &mut Buffer, chart: &CandleChart<'_>, scale: &Scale, x: u16, w: u16, end: usize) {
+    let rows = [
+        scale.top,
+        scale.top + scale.rows / 2,
+        scale.top + scale.rows - 1,
+    ];
+    for y in rows {
+        let frac = f64::from(y - scale.top) / f64::from((scale.rows - 1).max(1));
+        let v = scale.hi - frac * (scale.hi - scale.lo);
+        buf.set_string(
+            x + 1,
+            y,
+            format!("{v:.*}", chart.price_dp as usize),
+            chart.style.axis,
+        );
+    }
+    if let Some(last) = chart.candles.get(end.saturating_sub(1)) {
+        let y = scale.row(last.close.to_f64_lossy());
+        let text = format!(
+            "{:<width$}",
+            last.close.fmt_dp(chart.price_dp),
+            width = usize::from(w - 1)
+        );
+        buf.set_string(x + 1, y, text, chart.style.last);
+    }
+}

@@ -1,0 +1,109 @@
+//! The watchlist pane: symbol, last price (briefly highlighted when it moves), 24 h change,
+//! and on wider screens 24 h quote volume and a sparkline; the highlighted row is selected.
+
+use super::theme::Theme;
+use super::widgets::{compact_decimal, pane_block, right, sparkline};
+use crate::app::state::MarketView;
+use crate::app::{AppState, Pane, PriceMove};
+use crate::domain::Symbol;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use rust_decimal::Decimal;
+
+/// Column widths for a given inner width: (symbol, last, change, volume, spark).
+fn columns(w: usize) -> (usize, usize, usize, usize, usize) {
+    let (sym, chg) = (9.min(w), 8);
+    let rest = w.saturating_sub(sym + chg);
+    let (vol, spark) = if rest >= 28 {
+        (7, rest - 10 - 7 - 1)
+    } else if rest >= 18 {
+        (7, 0)
+    } else {
+        (0, 0)
+    };
+    let last = rest.saturating_sub(vol + spark + usize::from(spark > 0));
+    (sym, last, chg, vol, spark)
+}
+
+fn change(view: Option<&MarketView>, th: &Theme) -> (String, Style) {
+    match view.and_then(|v| v.ticker.as_ref()).map(|t| t.change_pct) {
+        Some(c) if c > Decimal::ZERO => (format!("+{c:.2}%"), th.up),
+        Some(c) if c < Decimal::ZERO => (format!("{c:.2}%"), th.down),
+        Some(c) => (format!("{c:.2}%"), th.text),
+        None => (String::new(), th.muted),
+    }
+}
+
+fn row(sym: &Symbol, view: Option<&MarketView>, w: usize, th: &Theme) -> Line<'static> {
+    let (sym_w, last_w, chg_w, vol_w, spark_w) = columns(w);
+    let last = view
+        .and_then(|v| v.last.map(|p| p.fmt_dp(v.price_dp)))
+        .unwrap_or_else(|| "—".into());
+    let last_style = match view.and_then(|v| v.moved) {
+        Some(PriceMove::Up) => th.up.patch(th.flash_up),
+        Some(PriceMove::Down) => th.down.patch(th.flash_down),
+        None => th.text,
+    };
+    let (chg, chg_style) = change(view, th);
+    let mut spans = vec![
+        Span::styled(
+            format!("{:<sym_w$}", truncate(sym.as_str(), sym_w)),
+            th.text,
+        ),
+        right(last, last_w, last_style),
+        right(chg, chg_w, chg_style),
+    ];
+    if vol_w > 0 {
+        let vol = view
+            .and_then(|v| v.ticker.as_ref())
+            .map(|t| compact_decimal(t.quote_volume));
+        spans.push(right(vol.unwrap_or_default(), vol_w, th.muted));
+    }
+    if spark_w > 0 {
+        let points: Vec<_> = view
+            .map(|v| v.spark.iter().copied().collect())
+            .unwrap_or_default();
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(sparkline(&points, spark_w), th.accent));
+    }
+    Line::from(spans)
+}
+
+/// Draws the watchlist.
+pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    let sort = s.watch_sort.label();
+    let title = if sort.is_empty() {
+        " Watchlist ".to_string()
+    } else {
+        format!(" Watchlist · {sort} ")
+    };
+    let block = pane_block(title, s.focus == Pane::Watchlist, th);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = inner.height as usize;
+    let first = s.watch_cursor.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = s
+        .watch_rows()
+        .into_iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, sym)| {
+            let line = row(sym, s.markets.get(sym), inner.width as usize, th);
+            if i == s.watch_cursor {
+                line.style(th.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Cuts `s` to at most `n` characters.
+pub fn truncate(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
+}

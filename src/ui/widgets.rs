@@ -1,0 +1,87 @@
+//! Small drawing helpers shared by the panes: pane borders, empty-state text, number formats.
+
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// A bordered pane with its title; the focused pane gets the focus colour.
+pub fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool, th: &Theme) -> Block<'a> {
+    let style = if focused { th.focus } else { th.border };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(th.borders)
+        .border_style(style)
+        .title(title.into())
+        .title_style(if focused { th.accent } else { th.text })
+}
+
+/// Centred, wrapped, muted text telling the user what will appear in an empty pane.
+pub fn empty_state(f: &mut Frame, area: Rect, lines: &[&str], th: &Theme) {
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::from(Span::styled(*l, th.muted)))
+        .collect();
+    let top_pad = area.height.saturating_sub(text.len() as u16) / 2;
+    let inner = Rect {
+        y: area.y + top_pad,
+        height: area.height - top_pad,
+        ..area
+    };
+    f.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        inner,
+    );
+}
+
+/// `12345` → `12.3k`, for counters in narrow places.
+pub fn compact(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A decimal amount in 4 significant characters: `1234567.8` → `1.2M`.
+pub fn compact_decimal(d: rust_decimal::Decimal) -> String {
+    use rust_decimal::prelude::ToPrimitive;
+    let v = d.to_f64().unwrap_or(0.0);
+    match v.abs() {
+        x if x >= 1e9 => format!("{:.1}B", v / 1e9),
+        x if x >= 1e6 => format!("{:.1}M", v / 1e6),
+        x if x >= 1e3 => format!("{:.1}k", v / 1e3),
+        _ => format!("{v:.0}"),
+    }
+}
+
+/// Eight-level block sparkline of `points` (newest last), right-aligned in `width` cells.
+pub fn sparkline(points: &[crate::domain::Price], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let shown = &points[points.len().saturating_sub(width)..];
+    let (Some(lo), Some(hi)) = (shown.iter().min(), shown.iter().max()) else {
+        return " ".repeat(width);
+    };
+    let span = (hi.units() - lo.units()).max(1) as i128;
+    let mut out = " ".repeat(width - shown.len());
+    for p in shown {
+        let level = (i128::from(p.units() - lo.units()) * 7 / span) as usize;
+        out.push(if hi == lo {
+            BARS[3]
+        } else {
+            BARS[level.min(7)]
+        });
+    }
+    out
+}
+
+/// A span padded on the left to `width`, always with one leading space so that adjacent
+/// columns never run together (numbers line up on the right).
+pub fn right(text: String, width: usize, style: Style) -> Span<'static> {
+    let w = width.saturating_sub(1);
+    Span::styled(format!(" {text:>w$}"), style)
+}
