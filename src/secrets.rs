@@ -1,1 +1,0 @@
-//! Credential storage: the OS keyring, an environment override, and an in-memory store for tests.
