@@ -126,7 +126,7 @@ fn a_paper_limit_order_is_sent_on_enter() {
         "89000",
         "what the user typed is what is sent"
     );
-    assert_eq!(d.notional, Some(Decimal::new(890, 0)));
+    assert_eq!(d.notional(), Some(Decimal::new(890, 0)));
     assert_eq!(s.overlay, Overlay::None);
 }
 
@@ -208,7 +208,7 @@ fn market_orders_can_be_sized_in_quote() {
         "spend 100 USDT"
     );
     assert!(d.price.is_none());
-    assert_eq!(d.notional, Some(Decimal::new(100, 0)));
+    assert_eq!(d.notional(), Some(Decimal::new(100, 0)));
 }
 
 #[test]
@@ -377,7 +377,7 @@ fn every_validation_message_snapshot() {
             "user_limit",
             "1",
             "90000",
-            "order value 90000 is above your limit 10000 (trading.max_notional)",
+            "order value 90000 USDT is above your limit of 10000 USDT per order (trading.max_notional)",
         ),
         ("no_price", "0.01", "", "enter a price"),
     ];

@@ -64,7 +64,7 @@ async fn an_invalid_order_is_neither_journaled_nor_sent() {
         ),
         (
             limit_buy("0.1", "43000"),
-            "order value 4300 USDT is above your limit of 1000 USDT per order (max_order_notional)",
+            "order value 4300 USDT is above your limit of 1000 USDT per order (trading.max_notional)",
         ),
     ];
     for (draft, msg) in cases {

@@ -1,8 +1,8 @@
 //! Commands: the effects `update` asks for. The runtime performs them and feeds results back
 //! as actions, so `update` itself stays pure and testable.
 
-use super::ticket::Draft;
 use crate::domain::{ClientOrderId, Interval, Symbol, VenueId};
+use crate::orders::OrderDraft;
 
 /// An effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum Command {
     /// The chart needs candles of this interval for this symbol (backfill + stream).
     ChartInterval(Symbol, Interval),
     /// Journal and send a checked order.
-    PlaceOrder(Draft),
+    PlaceOrder(OrderDraft),
     /// Cancel one order.
     CancelOrder {
         /// Broker.

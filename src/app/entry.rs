@@ -4,9 +4,10 @@
 use super::command::Command;
 use super::keymap::{Key, KeyPress};
 use super::state::{AppState, BottomTab, Confirm, ConfirmKind, Level, Overlay, Pane};
-use super::ticket::{Draft, Quote, Ticket, far_from_last, validate};
+use super::ticket::{Quote, Ticket, far_from_last, validate};
 use super::view::group_levels;
 use crate::domain::{Level as BookLevel, Price, Side};
+use crate::orders::OrderDraft;
 
 /// The ladder rows as drawn: (bids, asks), grouped when grouping is on.
 pub fn ladder_rows(state: &AppState) -> (Vec<BookLevel>, Vec<BookLevel>) {
@@ -145,7 +146,7 @@ fn submit(state: &mut AppState, ticket: Ticket) -> Vec<Command> {
 }
 
 /// The far-price question (live orders only; paper shows it in the preview), then send.
-fn after_live_check(state: &mut AppState, draft: Draft, ticket: Ticket) -> Vec<Command> {
+fn after_live_check(state: &mut AppState, draft: OrderDraft, ticket: Ticket) -> Vec<Command> {
     if state.is_live()
         && let Some(pct) = far_from_last(&draft, quote(state), state.rules.far_price_pct)
     {
@@ -159,7 +160,7 @@ fn after_live_check(state: &mut AppState, draft: Draft, ticket: Ticket) -> Vec<C
     send(state, draft)
 }
 
-fn send(state: &mut AppState, draft: Draft) -> Vec<Command> {
+fn send(state: &mut AppState, draft: OrderDraft) -> Vec<Command> {
     state.overlay = Overlay::None;
     state.bottom_tab = BottomTab::Orders;
     state.log(Level::Info, format!("sending {}", describe(&draft)));
@@ -167,7 +168,7 @@ fn send(state: &mut AppState, draft: Draft) -> Vec<Command> {
 }
 
 /// `buy 0.01 BTCUSDT limit @ 90000.00`.
-pub fn describe(d: &Draft) -> String {
+pub fn describe(d: &OrderDraft) -> String {
     let amount = match d.amount {
         crate::domain::OrderAmount::Base(q) => q.to_string(),
         crate::domain::OrderAmount::Quote(q) => format!("{q} (quote)"),

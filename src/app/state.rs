@@ -2,10 +2,11 @@
 
 pub use super::blotter::Blotter;
 use super::keymap::KeyMap;
-use super::ticket::{Draft, Ticket, TicketRules};
+use super::ticket::{Ticket, TicketRules};
 pub use super::view::{MarketView, PriceMove, WatchSort};
 use crate::config::{ClockZone, Config, Mode, ThemeName};
 use crate::domain::{Instrument, Interval, Price, Symbol, TimeInForce, TimeMs, VenueId};
+use crate::orders::OrderDraft;
 use crate::venue::ConnState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -145,7 +146,7 @@ pub struct Confirm {
     /// The question.
     pub kind: ConfirmKind,
     /// The checked order.
-    pub draft: Draft,
+    pub draft: OrderDraft,
     /// The ticket it came from.
     pub ticket: Ticket,
 }

@@ -3,9 +3,9 @@
 
 use super::state::TextInput;
 use crate::domain::{
-    FilterError, Instrument, OrderAmount, OrderType, Price, Qty, Side, Symbol, TimeInForce,
-    VenueId, notional,
+    FilterError, Instrument, OrderAmount, OrderType, Price, Qty, Side, Symbol, TimeInForce, VenueId,
 };
+use crate::orders::{OrderDraft, OrderError, check_draft};
 use rust_decimal::Decimal;
 
 /// Ticket fields, in tab order.
@@ -83,29 +83,6 @@ pub struct Problem {
     pub field: Field,
     /// What to change.
     pub message: String,
-}
-
-/// A checked order, ready to journal and send (the order manager assigns the client id).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Draft {
-    /// Where it goes.
-    pub venue: VenueId,
-    /// Instrument.
-    pub symbol: Symbol,
-    /// Buy or sell.
-    pub side: Side,
-    /// Order type.
-    pub order_type: OrderType,
-    /// Base quantity or quote amount.
-    pub amount: OrderAmount,
-    /// Limit price.
-    pub price: Option<Price>,
-    /// Stop price.
-    pub stop_price: Option<Price>,
-    /// Time in force.
-    pub tif: TimeInForce,
-    /// Estimated notional (quote units), for confirmations.
-    pub notional: Option<Decimal>,
 }
 
 fn text(s: String) -> TextInput {
@@ -269,31 +246,6 @@ fn parse_price(input: &TextInput, field: Field, what: &str) -> Result<Price, Pro
     })
 }
 
-fn filter(field: Field, r: Result<(), FilterError>) -> Result<(), Problem> {
-    r.map_err(|e| Problem {
-        field,
-        message: e.to_string(),
-    })
-}
-
-/// Problems found so far.
-#[derive(Default)]
-struct Problems(Vec<Problem>);
-
-impl Problems {
-    fn keep(&mut self, r: Result<(), Problem>) {
-        if let Err(p) = r {
-            self.0.push(p);
-        }
-    }
-    fn take<T>(&mut self, r: Result<T, Problem>) -> Option<T> {
-        r.map_err(|p| self.0.push(p)).ok()
-    }
-    fn on(&self, f: Field) -> bool {
-        self.0.iter().any(|p| p.field == f)
-    }
-}
-
 fn parse_amount(t: &Ticket) -> Result<OrderAmount, Problem> {
     if t.qty.text.trim().is_empty() {
         return Err(Problem {
@@ -311,102 +263,86 @@ fn parse_amount(t: &Ticket) -> Result<OrderAmount, Problem> {
     }
 }
 
-fn check_filters(
-    p: &mut Problems,
-    inst: &Instrument,
-    amount: Option<OrderAmount>,
-    price: Option<Price>,
-    stop: Option<Price>,
-) {
-    if !inst.trading {
-        p.keep(filter(
-            Field::Type,
-            Err(FilterError::NotTrading(inst.symbol.clone())),
-        ));
-    }
-    if let Some(price) = price {
-        p.keep(filter(Field::Price, inst.check_price(price)));
-    }
-    if let Some(stop) = stop {
-        p.keep(filter(Field::Stop, inst.check_price(stop)));
-    }
-    if let Some(OrderAmount::Base(q)) = amount {
-        p.keep(filter(Field::Qty, inst.check_qty(q)));
+/// The field a manager-side check is about.
+fn field_of(e: &OrderError) -> Field {
+    match e {
+        OrderError::Filter(FilterError::PriceTick { .. } | FilterError::PriceRange { .. }) => {
+            Field::Price
+        }
+        OrderError::Filter(FilterError::NotTrading(_)) => Field::Type,
+        _ => Field::Qty,
     }
 }
 
-fn check_limit(value: Decimal, rules: &TicketRules) -> Result<(), Problem> {
-    if value > rules.max_notional {
-        let message = format!(
-            "order value {} is above your limit {} (trading.max_notional)",
-            value.round_dp(2).normalize(),
-            rules.max_notional
-        );
-        return Err(Problem {
-            field: Field::Qty,
-            message,
-        });
+/// Turns the text fields into numbers; every field that does not parse is a problem.
+fn parse_fields(t: &Ticket) -> Result<(OrderAmount, Option<Price>, Option<Price>), Vec<Problem>> {
+    let amount = parse_amount(t);
+    let price = t
+        .order_type
+        .needs_price()
+        .then(|| parse_price(&t.price, Field::Price, "price"))
+        .transpose();
+    let stop = t
+        .order_type
+        .needs_stop()
+        .then(|| parse_price(&t.stop, Field::Stop, "stop price"))
+        .transpose();
+    match (amount, price, stop) {
+        (Ok(a), Ok(p), Ok(s)) => Ok((a, p, s)),
+        (a, p, s) => Err([a.err(), p.err(), s.err()].into_iter().flatten().collect()),
     }
-    Ok(())
 }
 
-/// Checks the ticket; on success returns the draft, else every problem found.
+/// Checks the ticket: its own fields here, then the instrument's filters and the user's
+/// limit with the order manager's rules. On success returns the draft to send.
 pub fn validate(
     t: &Ticket,
     inst: Option<&Instrument>,
     quote: Quote,
     rules: &TicketRules,
-) -> Result<Draft, Vec<Problem>> {
-    let mut p = Problems::default();
-    let amount = p.take(parse_amount(t));
-    let price = if t.order_type.needs_price() {
-        p.take(parse_price(&t.price, Field::Price, "price"))
-    } else {
-        None
+) -> Result<OrderDraft, Vec<Problem>> {
+    let (amount, price, stop) = parse_fields(t)?;
+    let draft = OrderDraft {
+        venue: t.venue,
+        symbol: t.symbol.clone(),
+        side: t.side,
+        order_type: t.order_type,
+        amount,
+        price,
+        stop_price: stop,
+        tif: if t.order_type == OrderType::PostOnly {
+            TimeInForce::Gtc
+        } else {
+            t.tif
+        },
+        reference_price: if t.side == Side::Buy {
+            quote.ask
+        } else {
+            quote.bid
+        }
+        .or(quote.last),
     };
-    let stop = if t.order_type.needs_stop() {
-        p.take(parse_price(&t.stop, Field::Stop, "stop price"))
-    } else {
-        None
-    };
-    if let Some(inst) = inst {
-        check_filters(&mut p, inst, amount, price, stop);
-    }
-    p.keep(check_stop(t, stop, quote));
+    check_stop(t, stop, quote).map_err(|p| vec![p])?;
     if t.order_type == OrderType::PostOnly && t.venue == VenueId::Alpaca {
-        p.keep(Err(Problem {
+        return Err(vec![Problem {
             field: Field::Type,
             message: "Alpaca has no post-only orders".into(),
-        }));
+        }]);
     }
-    let value = estimated_notional(t, amount, price, quote);
-    if let (Some(v), Some(inst)) = (value, inst)
-        && !p.on(Field::Qty)
-        && !p.on(Field::Price)
-    {
-        p.keep(check_value(inst, v));
-    }
-    if let Some(v) = value {
-        p.keep(check_limit(v, rules));
-    }
-    match (p.0.is_empty(), amount) {
-        (true, Some(amount)) => Ok(Draft {
-            venue: t.venue,
-            symbol: t.symbol.clone(),
-            side: t.side,
-            order_type: t.order_type,
-            amount,
-            price,
-            stop_price: stop,
-            tif: if t.order_type == OrderType::PostOnly {
-                TimeInForce::Gtc
-            } else {
-                t.tif
-            },
-            notional: value,
-        }),
-        _ => Err(p.0),
-    }
+    let Some(inst) = inst else {
+        let message = format!("trading rules for {} are not loaded yet", t.symbol);
+        return Err(vec![Problem {
+            field: Field::Type,
+            message,
+        }]);
+    };
+    check_draft(inst, &draft, Some(rules.max_notional)).map_err(|e| {
+        vec![Problem {
+            field: field_of(&e),
+            message: e.to_string(),
+        }]
+    })?;
+    Ok(draft)
 }
 
 /// A buy stop triggers on the way up, a sell stop on the way down: one already through the
@@ -433,57 +369,8 @@ fn check_stop(t: &Ticket, stop: Option<Price>, quote: Quote) -> Result<(), Probl
     Ok(())
 }
 
-fn check_value(inst: &Instrument, v: Decimal) -> Result<(), Problem> {
-    let quote = inst.quote.clone();
-    if v < inst.min_notional {
-        let e = FilterError::NotionalTooSmall {
-            notional: v.round_dp(8).normalize(),
-            min: inst.min_notional,
-            quote,
-        };
-        return Err(Problem {
-            field: Field::Qty,
-            message: e.to_string(),
-        });
-    }
-    if let Some(max) = inst.max_notional.filter(|m| v > *m) {
-        let e = FilterError::NotionalTooLarge {
-            notional: v.round_dp(8).normalize(),
-            max,
-            quote,
-        };
-        return Err(Problem {
-            field: Field::Qty,
-            message: e.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// Price × quantity, with market orders priced at the touch they would take.
-pub fn estimated_notional(
-    t: &Ticket,
-    amount: Option<OrderAmount>,
-    price: Option<Price>,
-    quote: Quote,
-) -> Option<Decimal> {
-    match amount? {
-        OrderAmount::Quote(q) => Some(q.to_decimal()),
-        OrderAmount::Base(q) => {
-            let at = price
-                .or(if t.side == Side::Buy {
-                    quote.ask
-                } else {
-                    quote.bid
-                })
-                .or(quote.last)?;
-            notional(at, q)
-        }
-    }
-}
-
 /// Percent distance of a limit price from the last price, when it is beyond the threshold.
-pub fn far_from_last(d: &Draft, quote: Quote, threshold: Decimal) -> Option<Decimal> {
+pub fn far_from_last(d: &OrderDraft, quote: Quote, threshold: Decimal) -> Option<Decimal> {
     let (price, last) = (d.price?, quote.last?);
     if last.is_zero() {
         return None;
@@ -495,10 +382,10 @@ pub fn far_from_last(d: &Draft, quote: Quote, threshold: Decimal) -> Option<Deci
 
 /// The estimated fee: taker rate for market / IOC / FOK, maker rate for post-only, the taker
 /// rate (the upper bound) for other limit orders.
-pub fn estimated_fee(d: &Draft, rules: &TicketRules) -> Option<Decimal> {
+pub fn estimated_fee(d: &OrderDraft, rules: &TicketRules) -> Option<Decimal> {
     let rate = match d.order_type {
         OrderType::PostOnly => rules.maker_fee,
         _ => rules.taker_fee,
     };
-    d.notional.map(|n| (n * rate).round_dp(8).normalize())
+    d.notional().map(|n| (n * rate).round_dp(8).normalize())
 }

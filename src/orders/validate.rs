@@ -151,7 +151,7 @@ fn check_limit(inst: &Instrument, d: &OrderDraft, max: Option<Decimal>) -> Resul
     let Some(max) = max else { return Ok(()) };
     match d.notional() {
         Some(value) if value > max => Err(invalid(format!(
-            "order value {} {q} is above your limit of {} {q} per order (max_order_notional)",
+            "order value {} {q} is above your limit of {} {q} per order (trading.max_notional)",
             value.normalize(),
             max.normalize(),
             q = inst.quote

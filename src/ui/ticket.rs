@@ -132,13 +132,13 @@ pub fn draw_ticket(f: &mut Frame, area: Rect, s: &AppState, t: &Ticket, th: &The
 fn status_lines(
     s: &AppState,
     _t: &Ticket,
-    checked: &Result<crate::app::ticket::Draft, Vec<crate::app::ticket::Problem>>,
+    checked: &Result<crate::orders::OrderDraft, Vec<crate::app::ticket::Problem>>,
     quote_asset: &str,
     th: &Theme,
 ) -> Vec<Line<'static>> {
     match checked {
         Ok(d) => {
-            let mut text = match d.notional {
+            let mut text = match d.notional() {
                 Some(n) => format!(" ≈ {} {quote_asset}", n.round_dp(8).normalize()),
                 None => " value unknown until the book arrives".to_string(),
             };
@@ -184,7 +184,7 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, s: &AppState, c: &Confirm, th: &T
         .instruments
         .get(&c.draft.symbol)
         .map_or("", |i| i.quote.as_str());
-    let value = c.draft.notional.map_or_else(
+    let value = c.draft.notional().map_or_else(
         || "unknown".into(),
         |n| format!("{} {quote_asset}", n.round_dp(2).normalize()),
     );
