@@ -30,7 +30,7 @@ pub enum Cmd {
     /// Start the built-in exchange simulator and open the UI against it (no network needed).
     Demo,
     /// Run the exchange simulator (Binance Spot protocol on 127.0.0.1) until killed.
-    Sim,
+    Sim(crate::sim::SimArgs),
     /// Print one JSON line per order book change for a symbol.
     Book(BookArgs),
     /// Print trade and ticker lines for symbols.

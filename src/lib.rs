@@ -13,6 +13,7 @@ pub mod logging;
 pub mod net;
 pub mod orders;
 pub mod portfolio;
+pub mod runtime;
 pub mod secrets;
 pub mod series;
 pub mod sim;

@@ -47,6 +47,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("creating the data directory {}", paths.data_dir.display()))?;
     let _log_guard = logging::init(&paths.log_dir(), &level, format)?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = ?paths.config_file, "speedtrade starting");
+    // Keyutils session keyrings are per thread: join one (if only the kernel's per-user
+    // fallback exists) before the runtime's threads start, so they all inherit it.
+    if !matches!(cli.command, Some(Cmd::Sim(_)))
+        && let Err(e) = speedtrade::secrets::ensure_session_keyring()
+    {
+        tracing::warn!("no usable session keyring: {e}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

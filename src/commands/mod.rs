@@ -1,5 +1,7 @@
 //! Running the subcommands: each gets the loaded config and paths and returns an exit code.
 
+mod keys;
+mod order;
 mod tui;
 
 use crate::cli::Cmd;
@@ -26,6 +28,13 @@ pub async fn dispatch(
     let config = config?;
     match cmd {
         None | Some(Cmd::Tui) => tui::run(config, paths).await,
+        Some(Cmd::Sim(args)) => {
+            crate::sim::run(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Keys(k)) => tokio::task::spawn_blocking(move || keys::run(k)).await?,
+        Some(Cmd::Orders(args)) => order::list(&args, &paths),
+        Some(Cmd::Order(cmd)) => order::run(cmd, &config, &paths).await,
         Some(other) => Ok(not_built(&other)),
     }
 }

@@ -68,7 +68,7 @@ impl Paths {
     }
     /// The SQLite history file.
     pub fn db_file(&self) -> PathBuf {
-        self.data_dir.join("speedtrade.db")
+        self.data_dir.join(crate::store::FILE_NAME)
     }
 }
 
