@@ -146,7 +146,10 @@ mod tests {
     fn jitter_spreads_delays() {
         let mut b = Backoff::seeded(cfg(10_000, 10_000, 2), 1).unwrap();
         let delays: std::collections::HashSet<_> = (0..20).map(|_| b.next_delay()).collect();
-        assert!(delays.len() > 10, "full jitter must spread delays: {delays:?}");
+        assert!(
+            delays.len() > 10,
+            "full jitter must spread delays: {delays:?}"
+        );
     }
 
     #[test]

@@ -160,7 +160,9 @@ impl WsClient {
             return Err(WsError::Config("dead_after must be >= stale_after > 0"));
         }
         if cfg.max_sends_per_sec == 0 || cfg.event_capacity == 0 {
-            return Err(WsError::Config("max_sends_per_sec and event_capacity must be > 0"));
+            return Err(WsError::Config(
+                "max_sends_per_sec and event_capacity must be > 0",
+            ));
         }
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, events) = mpsc::channel(cfg.event_capacity);
@@ -203,7 +205,11 @@ async fn run(
 ) {
     let mut next_id = 1u64;
     loop {
-        if ev_tx.send(WsEvent::State(ConnState::Connecting)).await.is_err() {
+        if ev_tx
+            .send(WsEvent::State(ConnState::Connecting))
+            .await
+            .is_err()
+        {
             return;
         }
         let reason = match connect(&cfg).await {

@@ -89,18 +89,27 @@ impl Conn {
             return None;
         }
         let now = Instant::now();
-        while self.sent.front().is_some_and(|t| now - *t >= Duration::from_secs(1)) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now - *t >= Duration::from_secs(1))
+        {
             self.sent.pop_front();
         }
         match self.sent.front() {
-            Some(first) if self.sent.len() >= per_sec as usize => Some(*first + Duration::from_secs(1)),
+            Some(first) if self.sent.len() >= per_sec as usize => {
+                Some(*first + Duration::from_secs(1))
+            }
             _ => Some(now),
         }
     }
 
     /// Sends what the pace allows now.
     async fn flush_outbox(&mut self, per_sec: u32) -> Result<(), String> {
-        while self.next_send_at(per_sec).is_some_and(|t| t <= Instant::now()) {
+        while self
+            .next_send_at(per_sec)
+            .is_some_and(|t| t <= Instant::now())
+        {
             let Some(text) = self.outbox.pop_front() else {
                 break;
             };
@@ -228,9 +237,13 @@ impl<'a> Drive<'a> {
             let stale_at = cur.last_frame + self.cfg.stale_after;
             let dead_at = cur.last_frame + self.cfg.dead_after;
             let idle = self.next.is_none() && self.pending.is_none();
-            let replace_at = idle.then(|| self.retry_at.unwrap_or(cur.opened + self.cfg.max_lifetime));
+            let replace_at =
+                idle.then(|| self.retry_at.unwrap_or(cur.opened + self.cfg.max_lifetime));
             let next_send = self.next.as_mut().and_then(|n| n.next_send_at(per_sec));
-            let send_at = [cur.next_send_at(per_sec), next_send].into_iter().flatten().min();
+            let send_at = [cur.next_send_at(per_sec), next_send]
+                .into_iter()
+                .flatten()
+                .min();
             let result = tokio::select! {
                 biased;
                 cmd = self.cmd_rx.recv() => self.on_command(cur, cmd),
@@ -290,7 +303,9 @@ impl<'a> Drive<'a> {
     async fn on_current(&mut self, cur: &mut Conn, step: Step) -> Result<(), End> {
         if self.stale {
             self.stale = false;
-            self.emit(WsEvent::State(ConnState::Live)).await.map_err(|_| End::Closed)?;
+            self.emit(WsEvent::State(ConnState::Live))
+                .await
+                .map_err(|_| End::Closed)?;
         }
         match step {
             Step::Event(ev) => self.emit(ev).await.map_err(|_| End::Closed),
@@ -311,7 +326,11 @@ impl<'a> Drive<'a> {
         Err(End::Lost(reason))
     }
 
-    async fn on_next(&mut self, cur: &mut Conn, msg: Option<Result<Message, WsErr>>) -> Result<(), End> {
+    async fn on_next(
+        &mut self,
+        cur: &mut Conn,
+        msg: Option<Result<Message, WsErr>>,
+    ) -> Result<(), End> {
         let Some(next) = self.next.as_mut() else {
             return Ok(());
         };

@@ -96,7 +96,11 @@ pub async fn run_book(opts: BookCmdOptions, mut out: impl Write) -> Result<u64, 
                 if last_id == Some(top.update_id) {
                     continue;
                 }
-                let kind = if last_id.is_none() { "snapshot" } else { "update" };
+                let kind = if last_id.is_none() {
+                    "snapshot"
+                } else {
+                    "update"
+                };
                 last_id = Some(top.update_id);
                 writeln!(out, "{}", book_line(kind, &symbol, &top))?;
                 out.flush()?;

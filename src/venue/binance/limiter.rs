@@ -63,7 +63,9 @@ struct Window {
 
 impl Window {
     fn ms(&self) -> i64 {
-        i64::try_from(self.limit.interval.as_millis()).unwrap_or(i64::MAX).max(1)
+        i64::try_from(self.limit.interval.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(1)
     }
     fn roll(&mut self, now: i64) {
         let epoch = now.div_euclid(self.ms());
@@ -182,7 +184,9 @@ impl WeightLimiter {
         if wait > 0 {
             return Some(wait.unsigned_abs());
         }
-        st.windows.iter_mut().for_each(|w| w.used = w.used.saturating_add(weight));
+        st.windows
+            .iter_mut()
+            .for_each(|w| w.used = w.used.saturating_add(weight));
         None
     }
 
@@ -201,7 +205,8 @@ impl WeightLimiter {
 
     /// A 429 or 418 asked us to wait `retry_after`: every request waits that long.
     pub fn block_for(&self, retry_after: Duration) {
-        let until = now_ms().saturating_add(i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX));
+        let until =
+            now_ms().saturating_add(i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX));
         let mut st = self.lock();
         st.blocked_until = st.blocked_until.max(until);
     }
@@ -210,7 +215,11 @@ impl WeightLimiter {
     pub fn status(&self) -> LimiterStatus {
         let now = now_ms();
         let mut st = self.lock();
-        let blocked_until = if st.blocked_until > now { st.blocked_until } else { 0 };
+        let blocked_until = if st.blocked_until > now {
+            st.blocked_until
+        } else {
+            0
+        };
         let tightest = st
             .windows
             .iter_mut()
@@ -278,8 +287,14 @@ mod tests {
     fn parses_exchange_info_and_header_intervals() {
         let r = RateLimit::from_exchange_info("MINUTE", 1, 6000).unwrap();
         assert_eq!(r.interval, Duration::from_secs(60));
-        assert_eq!(RateLimit::header_interval("1M"), Some(Duration::from_secs(60)));
-        assert_eq!(RateLimit::header_interval("10S"), Some(Duration::from_secs(10)));
+        assert_eq!(
+            RateLimit::header_interval("1M"),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            RateLimit::header_interval("10S"),
+            Some(Duration::from_secs(10))
+        );
         assert_eq!(RateLimit::header_interval("M"), None);
         assert_eq!(RateLimit::header_interval(""), None);
         assert!(RateLimit::from_exchange_info("WEEK", 1, 1).is_none());

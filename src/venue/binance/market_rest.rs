@@ -223,10 +223,15 @@ impl MarketRest {
             [one] => format!("symbol={one}"),
             many => {
                 let list: Vec<String> = many.iter().map(|s| format!("\"{s}\"")).collect();
-                format!("symbols={}", percent_encode(&format!("[{}]", list.join(","))))
+                format!(
+                    "symbols={}",
+                    percent_encode(&format!("[{}]", list.join(",")))
+                )
             }
         };
-        let body = self.get("/api/v3/ticker/24hr", &query, ticker_weight(symbols.len())).await;
+        let body = self
+            .get("/api/v3/ticker/24hr", &query, ticker_weight(symbols.len()))
+            .await;
         let body = match (body, symbols) {
             (Err(e), [one]) => return Err(unknown_symbol(e, one)),
             (b, _) => b?,
@@ -241,7 +246,10 @@ impl MarketRest {
             [one] => format!("symbol={one}"),
             many => {
                 let list: Vec<String> = many.iter().map(|s| format!("\"{s}\"")).collect();
-                format!("symbols={}", percent_encode(&format!("[{}]", list.join(","))))
+                format!(
+                    "symbols={}",
+                    percent_encode(&format!("[{}]", list.join(",")))
+                )
             }
         };
         let body = self.get("/api/v3/exchangeInfo", &query, 20).await;
@@ -301,8 +309,13 @@ struct KlineRow<'a>(
 );
 
 /// Parses a klines body; a candle whose close time is after `now` is still open.
-pub fn parse_klines(body: &[u8], now: TimeMs, _interval: Interval) -> Result<Vec<Candle>, RestError> {
-    let rows: Vec<KlineRow> = serde_json::from_slice(body).map_err(|e| RestError::Decode(e.to_string()))?;
+pub fn parse_klines(
+    body: &[u8],
+    now: TimeMs,
+    _interval: Interval,
+) -> Result<Vec<Candle>, RestError> {
+    let rows: Vec<KlineRow> =
+        serde_json::from_slice(body).map_err(|e| RestError::Decode(e.to_string()))?;
     rows.into_iter()
         .map(|r| {
             Ok(Candle {
@@ -348,7 +361,10 @@ pub fn parse_tickers(body: &[u8]) -> Result<Vec<Ticker24h>, RestError> {
 
 fn ticker_row(r: TickerRow) -> Result<Ticker24h, RestError> {
     let conv = || -> Result<Ticker24h, super::parse::ParseError> {
-        let (open, last) = (price("openPrice", r.open_price)?, price("lastPrice", r.last_price)?);
+        let (open, last) = (
+            price("openPrice", r.open_price)?,
+            price("lastPrice", r.last_price)?,
+        );
         Ok(Ticker24h {
             symbol: Symbol::new(r.symbol)?,
             last,
@@ -395,7 +411,8 @@ struct SymbolRow {
 
 /// Parses exchangeInfo into instruments and `REQUEST_WEIGHT` windows.
 pub fn parse_exchange_info(body: &[u8]) -> Result<ExchangeInfo, RestError> {
-    let info: InfoBody = serde_json::from_slice(body).map_err(|e| RestError::Decode(e.to_string()))?;
+    let info: InfoBody =
+        serde_json::from_slice(body).map_err(|e| RestError::Decode(e.to_string()))?;
     let weight_limits = info
         .rate_limits
         .iter()
@@ -437,7 +454,10 @@ fn instrument(row: SymbolRow) -> Result<Instrument, RestError> {
 }
 
 /// Applies one exchangeInfo filter; unknown filter types are ignored.
-fn apply_filter(ins: &mut Instrument, f: &serde_json::Value) -> Result<(), super::parse::ParseError> {
+fn apply_filter(
+    ins: &mut Instrument,
+    f: &serde_json::Value,
+) -> Result<(), super::parse::ParseError> {
     let s = |k: &'static str| f.get(k).and_then(|v| v.as_str());
     let p = |k: &'static str| s(k).map(|v| price(k, v)).transpose();
     let q = |k: &'static str| s(k).map(|v| qty(k, v)).transpose();

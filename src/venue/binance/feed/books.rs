@@ -122,7 +122,12 @@ impl Books {
     }
 
     /// Applies a fetched snapshot; returns `true` when the book became live.
-    pub(super) fn on_snapshot(&mut self, symbol: &Symbol, snap: &DepthSnapshot, board: &Board) -> bool {
+    pub(super) fn on_snapshot(
+        &mut self,
+        symbol: &Symbol,
+        snap: &DepthSnapshot,
+        board: &Board,
+    ) -> bool {
         let Some(b) = self.map.get_mut(symbol) else {
             return false;
         };

@@ -66,7 +66,12 @@ pub(crate) fn spawn(shared: Arc<Shared>, id: usize, cmds: mpsc::UnboundedReceive
         }
     };
     let (snap_tx, snap_rx) = mpsc::channel(64);
-    let books = Books::new(o.depth, o.max_buffered_diffs, o.book_levels, o.snapshot_retry);
+    let books = Books::new(
+        o.depth,
+        o.max_buffered_diffs,
+        o.book_levels,
+        o.snapshot_retry,
+    );
     let task = Conn {
         id,
         shared,
@@ -182,7 +187,8 @@ impl Conn {
     /// task paces the messages to the venue's limit).
     fn control(&mut self, method: &str, names: &[String]) {
         for chunk in names.chunks(PER_CONTROL) {
-            let msg = serde_json::json!({"method": method, "params": chunk, "id": self.next_control});
+            let msg =
+                serde_json::json!({"method": method, "params": chunk, "id": self.next_control});
             self.next_control += 1;
             self.ws.send(msg.to_string());
         }
@@ -190,10 +196,14 @@ impl Conn {
 
     async fn on_ws(&mut self, ev: WsEvent) -> Result<(), Stop> {
         match ev {
-            WsEvent::Text { text, received_ms, .. } => self.on_frame(text.as_bytes(), received_ms).await,
+            WsEvent::Text {
+                text, received_ms, ..
+            } => self.on_frame(text.as_bytes(), received_ms).await,
             WsEvent::Binary { len, .. } => {
                 let what = format!("unexpected binary message of {len} bytes");
-                self.shared.stats.on_malformed(crate::domain::now_ms(), &what);
+                self.shared
+                    .stats
+                    .on_malformed(crate::domain::now_ms(), &what);
                 Ok(())
             }
             WsEvent::Open { replacing, .. } => {
@@ -229,7 +239,10 @@ impl Conn {
         match self.shared.set_state(self.id, Some(state)) {
             Some(state) => {
                 let venue = crate::domain::VenueId::Binance;
-                self.shared.emit(MarketEvent::Connection { venue, state }).await.map_err(|_| Stop)
+                self.shared
+                    .emit(MarketEvent::Connection { venue, state })
+                    .await
+                    .map_err(|_| Stop)
             }
             None => Ok(()),
         }
@@ -241,7 +254,10 @@ impl Conn {
         stats.on_message(received);
         let limit = self.shared.opts.max_frame_bytes;
         if frame.len() > limit {
-            let e = ParseError::TooLarge { size: frame.len(), limit };
+            let e = ParseError::TooLarge {
+                size: frame.len(),
+                limit,
+            };
             stats.on_malformed(received, &e);
             return Ok(());
         }
@@ -258,7 +274,10 @@ impl Conn {
         }
         match parse_frame(frame, limit) {
             Ok(f) => {
-                let wanted = f.stream.is_none_or(|s| self.desired.contains_key(s));
+                // Frames of streams no longer wanted (in flight during an UNSUBSCRIBE) are
+                // dropped; connection-wide events (`!serverShutdown`) always count.
+                let wanted = f.stream.is_none_or(|s| self.desired.contains_key(s))
+                    || matches!(f.message, MarketMessage::ServerShutdown { .. });
                 let stream = f.stream.map(str::to_string);
                 if wanted {
                     self.on_message(stream, f.message, received).await?;
@@ -274,7 +293,9 @@ impl Conn {
         if self.diff.time > 0 {
             shared.stats.on_latency(received - self.diff.time);
         }
-        let next = self.books.on_diff(symbol, &self.diff, &shared.stats, &shared.board);
+        let next = self
+            .books
+            .on_diff(symbol, &self.diff, &shared.stats, &shared.board);
         if next == Next::Fetch {
             self.fetch(symbol.clone());
         }
@@ -298,19 +319,33 @@ impl Conn {
             }
             MarketMessage::Tickers(list) => {
                 for t in list {
-                    let key = stream.clone().unwrap_or_else(|| format!("{}@ticker", t.symbol));
+                    let key = stream
+                        .clone()
+                        .unwrap_or_else(|| format!("{}@ticker", t.symbol));
                     if self.is_new(key, t.time) {
-                        self.shared.emit(MarketEvent::Ticker(t)).await.map_err(|_| Stop)?;
+                        self.shared
+                            .emit(MarketEvent::Ticker(t))
+                            .await
+                            .map_err(|_| Stop)?;
                     }
                 }
                 return Ok(());
             }
-            MarketMessage::Kline { symbol, interval, candle, time } => {
+            MarketMessage::Kline {
+                symbol,
+                interval,
+                candle,
+                time,
+            } => {
                 let key = stream.unwrap_or_else(|| format!("{symbol}@kline_{interval}"));
                 if !self.is_new(key, time) {
                     return Ok(());
                 }
-                MarketEvent::Candle { symbol, interval, candle }
+                MarketEvent::Candle {
+                    symbol,
+                    interval,
+                    candle,
+                }
             }
             MarketMessage::Depth { symbol, diff } => {
                 self.diff = diff;
@@ -318,7 +353,10 @@ impl Conn {
                 return Ok(());
             }
             MarketMessage::ServerShutdown { .. } => {
-                tracing::info!(conn = self.id, "Binance announced a server shutdown; replacing the connection");
+                tracing::info!(
+                    conn = self.id,
+                    "Binance announced a server shutdown; replacing the connection"
+                );
                 self.ws.sender().replace("serverShutdown");
                 return Ok(());
             }
@@ -368,7 +406,10 @@ impl Conn {
             }
             Err(e @ RestError::UnknownSymbol(_)) => {
                 self.books.on_fetch_failed(&symbol, None);
-                self.shared.emit(Shared::notice(e.to_string())).await.map_err(|_| Stop)
+                self.shared
+                    .emit(Shared::notice(e.to_string()))
+                    .await
+                    .map_err(|_| Stop)
             }
             Err(e) => {
                 tracing::warn!(%symbol, error = %e, "order book snapshot failed; retrying");

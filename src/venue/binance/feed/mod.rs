@@ -421,9 +421,10 @@ impl Core {
         let cap = self.shared.opts.max_streams_per_conn;
         let mut per_conn: BTreeMap<usize, Vec<StreamSpec>> = BTreeMap::new();
         for spec in specs {
-            let room = m.conns.iter().find(|(id, h)| {
-                h.streams + per_conn.get(id).map_or(0, Vec::len) < cap
-            });
+            let room = m
+                .conns
+                .iter()
+                .find(|(id, h)| h.streams + per_conn.get(id).map_or(0, Vec::len) < cap);
             let id = match room {
                 Some((id, _)) => *id,
                 None => self.spawn_conn(m),
@@ -445,7 +446,13 @@ impl Core {
         let (tx, rx) = mpsc::unbounded_channel();
         let _guard = self.runtime.enter();
         conn::spawn(self.shared.clone(), id, rx);
-        m.conns.insert(id, ConnHandle { cmd: tx, streams: 0 });
+        m.conns.insert(
+            id,
+            ConnHandle {
+                cmd: tx,
+                streams: 0,
+            },
+        );
         id
     }
 
@@ -477,7 +484,11 @@ impl Core {
 }
 
 /// The streams that serve `topics` for `symbol`.
-pub(crate) fn stream_specs(symbol: &Symbol, topics: &Topics, opts: &FeedOptions) -> Vec<StreamSpec> {
+pub(crate) fn stream_specs(
+    symbol: &Symbol,
+    topics: &Topics,
+    opts: &FeedOptions,
+) -> Vec<StreamSpec> {
     let mut kinds = vec![];
     if topics.trades {
         kinds.push(StreamKind::Trade);

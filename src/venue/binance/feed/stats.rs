@@ -128,17 +128,72 @@ impl FeedStatsSnapshot {
     /// Prometheus text exposition of these figures, labelled with `venue`.
     pub fn prometheus_text(&self, venue: &str) -> String {
         let rows: [(&str, &str, &str, i64); 11] = [
-            ("speedtrade_feed_messages_total", "counter", "Market data messages received.", self.messages_total as i64),
-            ("speedtrade_feed_messages_per_second", "gauge", "Messages received in the last second.", self.messages_per_sec as i64),
-            ("speedtrade_feed_latency_ms", "gauge", "Smoothed event-to-receive latency.", self.latency_ms),
-            ("speedtrade_feed_reconnects_total", "counter", "Reconnects after a lost connection.", self.reconnects as i64),
-            ("speedtrade_feed_resyncs_total", "counter", "Order book resyncs.", self.resyncs as i64),
-            ("speedtrade_feed_malformed_total", "counter", "Frames that could not be parsed.", self.malformed as i64),
-            ("speedtrade_feed_connections", "gauge", "Open stream connections.", self.connections as i64),
-            ("speedtrade_feed_streams", "gauge", "Subscribed streams.", self.streams as i64),
-            ("speedtrade_rest_weight_used", "gauge", "REST request weight used in the current window.", i64::from(self.rest_weight_used)),
-            ("speedtrade_rest_weight_limit", "gauge", "REST request weight limit of that window.", i64::from(self.rest_weight_limit)),
-            ("speedtrade_feed_latency_last_ms", "gauge", "Latency of the last timed event.", self.latency_last_ms),
+            (
+                "speedtrade_feed_messages_total",
+                "counter",
+                "Market data messages received.",
+                self.messages_total as i64,
+            ),
+            (
+                "speedtrade_feed_messages_per_second",
+                "gauge",
+                "Messages received in the last second.",
+                self.messages_per_sec as i64,
+            ),
+            (
+                "speedtrade_feed_latency_ms",
+                "gauge",
+                "Smoothed event-to-receive latency.",
+                self.latency_ms,
+            ),
+            (
+                "speedtrade_feed_reconnects_total",
+                "counter",
+                "Reconnects after a lost connection.",
+                self.reconnects as i64,
+            ),
+            (
+                "speedtrade_feed_resyncs_total",
+                "counter",
+                "Order book resyncs.",
+                self.resyncs as i64,
+            ),
+            (
+                "speedtrade_feed_malformed_total",
+                "counter",
+                "Frames that could not be parsed.",
+                self.malformed as i64,
+            ),
+            (
+                "speedtrade_feed_connections",
+                "gauge",
+                "Open stream connections.",
+                self.connections as i64,
+            ),
+            (
+                "speedtrade_feed_streams",
+                "gauge",
+                "Subscribed streams.",
+                self.streams as i64,
+            ),
+            (
+                "speedtrade_rest_weight_used",
+                "gauge",
+                "REST request weight used in the current window.",
+                i64::from(self.rest_weight_used),
+            ),
+            (
+                "speedtrade_rest_weight_limit",
+                "gauge",
+                "REST request weight limit of that window.",
+                i64::from(self.rest_weight_limit),
+            ),
+            (
+                "speedtrade_feed_latency_last_ms",
+                "gauge",
+                "Latency of the last timed event.",
+                self.latency_last_ms,
+            ),
         ];
         let mut out = String::new();
         for (name, kind, help, value) in rows {
