@@ -127,6 +127,15 @@ impl StreamKind {
     }
 }
 
+/// A live-subscription control message: `{"method":"SUBSCRIBE","params":[…],"id":1}`.
+/// `method` is `SUBSCRIBE`, `UNSUBSCRIBE` or `LIST_SUBSCRIPTIONS` (params may be empty).
+pub fn control_message(method: &str, params: &[String], id: u64) -> String {
+    if params.is_empty() {
+        return serde_json::json!({"method": method, "id": id}).to_string();
+    }
+    serde_json::json!({"method": method, "params": params, "id": id}).to_string()
+}
+
 /// A parsed stream name: `btcusdt@depth@100ms` → (`btcusdt`, Depth { fast: true }).
 /// All-market streams (`!miniTicker@arr`) have no symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::net::{WsClient, WsConfig, WsEvent};
 use crate::venue::binance::depth::decode_depth_update;
 use crate::venue::binance::market_rest::RestError;
 use crate::venue::binance::parse::{ControlReply, MarketMessage, ParseError, parse_frame};
-use crate::venue::binance::streams::StreamKind;
+use crate::venue::binance::streams::{StreamKind, control_message};
 use crate::venue::{ConnState, MarketEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -187,10 +187,9 @@ impl Conn {
     /// task paces the messages to the venue's limit).
     fn control(&mut self, method: &str, names: &[String]) {
         for chunk in names.chunks(PER_CONTROL) {
-            let msg =
-                serde_json::json!({"method": method, "params": chunk, "id": self.next_control});
+            self.ws
+                .send(control_message(method, chunk, self.next_control));
             self.next_control += 1;
-            self.ws.send(msg.to_string());
         }
     }
 
