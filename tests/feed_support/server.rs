@@ -37,10 +37,9 @@ pub struct Faults {
     pub garbage: bool,
     /// Answer the next REST request with 429 and `Retry-After: 1`.
     pub next_429: bool,
-    /// REST weight allowed per second (like Binance's REQUEST_WEIGHT); over it → 429.
-    pub weight_per_sec: Option<u32>,
-    /// Advertise this REQUEST_WEIGHT per SECOND in exchangeInfo.
-    pub advertise_per_sec: Option<u32>,
+    /// REST weight allowed per window of this many seconds (like Binance's REQUEST_WEIGHT),
+    /// advertised in exchangeInfo and enforced with 429s.
+    pub weight_limit: Option<(u64, u32)>,
 }
 
 struct SimBook {
@@ -113,6 +112,7 @@ impl Fake {
             .route("/api/v3/depth", get(depth_route))
             .route("/api/v3/exchangeInfo", get(info_route))
             .route("/api/v3/ticker/24hr", get(ticker_route))
+            .route("/api/v3/klines", get(klines_route))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -319,6 +319,18 @@ impl State {
             let trade = json!({"e":"trade","E":now_ms(),"s":sym,"t":self.trade_id,"p":px(price),
                 "q":"0.01000000","T":now_ms(),"m":self.trade_id % 2 == 0,"M":true});
             self.publish(&format!("{lower}@trade"), &trade);
+            let ticker_stream = format!("{lower}@ticker");
+            if self
+                .conns
+                .values()
+                .any(|c| c.streams.contains(&ticker_stream))
+            {
+                let p = px(price);
+                let t = json!({"e":"24hrTicker","E":now_ms(),"s":sym,"p":"0","P":"1.25","w":p,
+                    "c":p,"Q":"1","b":p,"B":"1","a":p,"A":"1","o":p,"h":p,"l":p,"v":"100","q":"1000",
+                    "O":0,"C":1,"F":0,"L":1,"n":1});
+                self.publish(&ticker_stream, &t);
+            }
             if self.faults.garbage {
                 self.broadcast("{\"stream\":\"x\",\"data\":{garbage");
             }
@@ -347,15 +359,16 @@ impl State {
     /// Counts REST weight; `Err` is the 429 to send.
     fn charge(&mut self, weight: u32) -> Result<HeaderMap, Response> {
         self.rest_calls += 1;
-        let sec = (now_ms() / 1000) as u64;
-        if self.weight.0 != sec {
-            self.weight = (sec, 0);
+        let secs = self.faults.weight_limit.map_or(60, |l| l.0);
+        let window = (now_ms() as u64) / (1000 * secs);
+        if self.weight.0 != window {
+            self.weight = (window, 0);
         }
         self.weight.1 += weight;
         let over = self
             .faults
-            .weight_per_sec
-            .is_some_and(|l| self.weight.1 > l);
+            .weight_limit
+            .is_some_and(|l| self.weight.1 > l.1);
         if self.faults.next_429 || over {
             self.faults.next_429 = false;
             self.got_429 += 1;
@@ -365,7 +378,13 @@ impl State {
             return Err((StatusCode::TOO_MANY_REQUESTS, h, body).into_response());
         }
         let mut h = HeaderMap::new();
-        h.insert("x-mbx-used-weight-1m", HeaderValue::from(self.weight.1));
+        let name = if secs == 60 {
+            "x-mbx-used-weight-1m".to_string()
+        } else {
+            format!("x-mbx-used-weight-{secs}s")
+        };
+        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        h.insert(name, HeaderValue::from(self.weight.1));
         Ok(h)
     }
 }
@@ -433,9 +452,9 @@ async fn info_route(AxState(st): Shared, Query(q): Query<HashMap<String, String>
                 ]})
         })
         .collect();
-    let limits = match st.faults.advertise_per_sec {
-        Some(l) => {
-            json!([{"rateLimitType":"REQUEST_WEIGHT","interval":"SECOND","intervalNum":1,"limit":l}])
+    let limits = match st.faults.weight_limit {
+        Some((secs, l)) => {
+            json!([{"rateLimitType":"REQUEST_WEIGHT","interval":"SECOND","intervalNum":secs,"limit":l}])
         }
         None => {
             json!([{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000}])
@@ -460,6 +479,41 @@ async fn ticker_route(AxState(st): Shared, Query(q): Query<HashMap<String, Strin
         "highPrice": p, "lowPrice": p, "volume": "10.00000000", "quoteVolume": "1000.00",
         "closeTime": now_ms()});
     (headers, body.to_string()).into_response()
+}
+
+async fn klines_route(AxState(st): Shared, Query(q): Query<HashMap<String, String>>) -> Response {
+    let mut st = st.lock().unwrap();
+    let headers = match st.charge(2) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if !q.get("symbol").is_some_and(|s| st.books.contains_key(s)) {
+        return bad_symbol();
+    }
+    let start: i64 = q
+        .get("startTime")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_700_000_000_000);
+    let rows: Vec<Value> = (0..3)
+        .map(|i| {
+            let t = start + i * 60_000;
+            json!([
+                t,
+                "100.00",
+                "110.00",
+                "90.00",
+                "105.00",
+                "2.50000000",
+                t + 59_999,
+                "262.5",
+                7,
+                "1",
+                "100",
+                "0"
+            ])
+        })
+        .collect();
+    (headers, Value::Array(rows).to_string()).into_response()
 }
 
 async fn ws_route(AxState(st): Shared, ws: WebSocketUpgrade) -> Response {

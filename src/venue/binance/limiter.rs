@@ -3,10 +3,13 @@
 //! headroom, the `X-MBX-USED-WEIGHT-*` headers correct the local count (the budget is per IP,
 //! so other programs count too), and a 429/418 `Retry-After` stops everything until it passes.
 //!
-//! Windows are fixed and aligned to the wall clock (a `1M` window resets at each UTC minute),
-//! as Binance counts them.
+//! Windows are fixed and aligned to the clock (a `1M` window resets at each UTC minute), as
+//! Binance counts them. The server's clock and the request's trip make the window a request
+//! lands in uncertain near a boundary, so a request sent within a guard (a quarter of the
+//! window, 250 ms – 2 s) of a boundary is charged to both windows.
 
 use crate::domain::now_ms;
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -56,9 +59,8 @@ impl RateLimit {
 #[derive(Debug, Clone)]
 struct Window {
     limit: RateLimit,
-    /// Window number (`now_ms / interval`) the count belongs to.
-    epoch: i64,
-    used: u32,
+    /// Weight per window number (`server time / interval`), for the few windows still open.
+    counts: VecDeque<(i64, u32)>,
 }
 
 impl Window {
@@ -67,15 +69,66 @@ impl Window {
             .unwrap_or(i64::MAX)
             .max(1)
     }
-    fn roll(&mut self, now: i64) {
-        let epoch = now.div_euclid(self.ms());
-        if epoch != self.epoch {
-            self.epoch = epoch;
-            self.used = 0;
+
+    /// How far the server's clock (plus the request's trip) may be from ours: a quarter of the
+    /// window, between 250 ms and 2 s.
+    fn guard(&self) -> i64 {
+        (self.ms() / 4).clamp(250, 2000)
+    }
+
+    /// The windows a request sent at `now` may be counted in on the server: those overlapping
+    /// `[now - guard, now + guard]` (one, or two near a boundary).
+    fn epochs(&self, now: i64) -> std::ops::RangeInclusive<i64> {
+        let g = self.guard();
+        (now - g).div_euclid(self.ms())..=(now + g).div_euclid(self.ms())
+    }
+
+    fn used(&self, epoch: i64) -> u32 {
+        self.counts
+            .iter()
+            .find(|(e, _)| *e == epoch)
+            .map_or(0, |(_, u)| *u)
+    }
+
+    fn used_mut(&mut self, epoch: i64) -> &mut u32 {
+        let i = match self.counts.iter().position(|(e, _)| *e == epoch) {
+            Some(i) => i,
+            None => {
+                self.counts.push_back((epoch, 0));
+                self.counts.make_contiguous().sort_by_key(|(e, _)| *e);
+                self.counts
+                    .iter()
+                    .position(|(e, _)| *e == epoch)
+                    .unwrap_or(0)
+            }
+        };
+        &mut self.counts[i].1
+    }
+
+    /// Forgets windows that can no longer be charged.
+    fn prune(&mut self, now: i64) {
+        let oldest = *self.epochs(now).start();
+        while self.counts.front().is_some_and(|(e, _)| *e < oldest) {
+            self.counts.pop_front();
         }
     }
-    fn ends_at(&self) -> i64 {
-        (self.epoch + 1).saturating_mul(self.ms())
+
+    /// `None` if `weight` fits in every window it may land in, else ms to wait.
+    fn wait_for(&self, weight: u32, now: i64, budget: u32) -> Option<i64> {
+        let blocked = self.epochs(now).rev().find(|e| {
+            let used = self.used(*e);
+            // A request heavier than the whole budget may go alone into an empty window.
+            used != 0 && used.saturating_add(weight) > budget
+        })?;
+        // Wait until that window is surely over on the server too.
+        Some((blocked + 1) * self.ms() + self.guard() - now)
+    }
+
+    fn charge(&mut self, weight: u32, now: i64) {
+        for e in self.epochs(now) {
+            let u = self.used_mut(e);
+            *u = u.saturating_add(weight);
+        }
     }
 }
 
@@ -134,19 +187,27 @@ impl WeightLimiter {
     }
 
     /// Replaces the windows (from exchangeInfo `rateLimits`), keeping counts where the
-    /// interval is unchanged. An empty list is ignored.
+    /// interval is unchanged; a new window starts with the highest count any old window has
+    /// now (what was just spent must still count). An empty list is ignored.
     pub fn set_limits(&self, limits: &[RateLimit]) {
         if limits.is_empty() {
             return;
         }
+        let now = now_ms();
         let mut st = self.lock();
         let old = std::mem::take(&mut st.windows);
+        let spent = old
+            .iter()
+            .map(|o| o.used(now.div_euclid(o.ms())))
+            .max()
+            .unwrap_or(0);
         st.windows = limits
             .iter()
             .map(|l| {
                 let mut w = window(*l);
-                if let Some(o) = old.iter().find(|o| o.limit.interval == l.interval) {
-                    (w.epoch, w.used) = (o.epoch, o.used);
+                match old.iter().find(|o| o.limit.interval == l.interval) {
+                    Some(o) => w.counts.clone_from(&o.counts),
+                    None => w.charge(spent, now),
                 }
                 w
             })
@@ -173,20 +234,16 @@ impl WeightLimiter {
         let headroom = st.headroom_pct;
         let mut wait = 0i64;
         for w in &mut st.windows {
-            w.roll(now);
+            w.prune(now);
             let budget = w.limit.limit - w.limit.limit * headroom / 100;
-            // A request heavier than the whole budget may go alone in an empty window.
-            let fits = w.used == 0 || w.used.saturating_add(weight) <= budget;
-            if !fits {
-                wait = wait.max(w.ends_at() - now);
+            if let Some(ms) = w.wait_for(weight, now, budget) {
+                wait = wait.max(ms.max(1));
             }
         }
         if wait > 0 {
             return Some(wait.unsigned_abs());
         }
-        st.windows
-            .iter_mut()
-            .for_each(|w| w.used = w.used.saturating_add(weight));
+        st.windows.iter_mut().for_each(|w| w.charge(weight, now));
         None
     }
 
@@ -198,8 +255,9 @@ impl WeightLimiter {
         let now = now_ms();
         let mut st = self.lock();
         if let Some(w) = st.windows.iter_mut().find(|w| w.limit.interval == interval) {
-            w.roll(now);
-            w.used = w.used.max(used);
+            w.prune(now);
+            let u = w.used_mut(now.div_euclid(w.ms()));
+            *u = (*u).max(used);
         }
     }
 
@@ -224,8 +282,8 @@ impl WeightLimiter {
             .windows
             .iter_mut()
             .map(|w| {
-                w.roll(now);
-                (w.used, w.limit.limit)
+                w.prune(now);
+                (w.used(now.div_euclid(w.ms())), w.limit.limit)
             })
             .max_by_key(|(u, l)| u64::from(*u) * 1000 / u64::from((*l).max(1)));
         let (used, limit) = tightest.unwrap_or((0, 0));
@@ -240,8 +298,7 @@ impl WeightLimiter {
 fn window(limit: RateLimit) -> Window {
     Window {
         limit,
-        epoch: i64::MIN,
-        used: 0,
+        counts: VecDeque::new(),
     }
 }
 
@@ -266,9 +323,33 @@ mod tests {
         for _ in 0..9 {
             assert_eq!(l.try_acquire(10, t), None);
         }
-        // 90 used of a 90 budget (10 % headroom): the next waits until the minute ends.
-        assert_eq!(l.try_acquire(10, t), Some(55_000));
-        assert_eq!(l.try_acquire(10, t + 55_000), None);
+        // 90 used of a 90 budget (10 % headroom): wait until the minute is surely over
+        // (55 s to its end plus the 2 s guard).
+        assert_eq!(l.try_acquire(10, t), Some(57_000));
+        assert_eq!(l.try_acquire(10, t + 57_000), None);
+    }
+
+    #[test]
+    fn requests_near_a_boundary_count_in_both_windows() {
+        let l = per_minute(100);
+        let late = 60_000 * 1000 + 59_000; // 1 s before the minute ends
+        for _ in 0..5 {
+            assert_eq!(l.try_acquire(10, late), None);
+        }
+        // Those 50 may land in the next minute: only 40 more fit there.
+        let next = late + 4_000;
+        for _ in 0..4 {
+            assert_eq!(l.try_acquire(10, next), None);
+        }
+        assert!(l.try_acquire(10, next).is_some());
+        // And early in a window, the previous window's budget still matters.
+        let l = per_minute(100);
+        let t = 60_000 * 1000 + 50_000;
+        for _ in 0..9 {
+            assert_eq!(l.try_acquire(10, t), None);
+        }
+        assert!(l.try_acquire(10, 60_000 * 1001 + 500).is_some());
+        assert_eq!(l.try_acquire(10, 60_000 * 1001 + 2_500), None);
     }
 
     #[test]
