@@ -4,12 +4,17 @@
 //! is live, the book must equal the true book at the client's update id; and once the stream is
 //! clean again the client must become live and end equal to the true book.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
 use proptest::prelude::*;
 use speedtrade::book::{BookSync, DepthDiff, DepthSnapshot};
 use speedtrade::domain::{Level, Price, Qty};
 use std::collections::BTreeMap;
 
 type Side = BTreeMap<i64, i64>;
+
+/// One generated event: its id span and `(price, qty, is_bid)` levels.
+type RawEvent = (u64, Vec<(i64, i64, bool)>);
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Truth {
@@ -30,7 +35,7 @@ struct History {
     states: BTreeMap<u64, Truth>,
 }
 
-fn history(raw: &[(u64, Vec<(i64, i64, bool)>)]) -> History {
+fn history(raw: &[RawEvent]) -> History {
     let mut truth = Truth::default();
     let mut id = 10;
     let mut states = BTreeMap::from([(id, truth.clone())]);
@@ -109,7 +114,7 @@ fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![6 => Just(Fault::None), 1 => Just(Fault::Drop), 1 => Just(Fault::Swap), 1 => Just(Fault::Repeat)]
 }
 
-fn events() -> impl Strategy<Value = Vec<(u64, Vec<(i64, i64, bool)>)>> {
+fn events() -> impl Strategy<Value = Vec<RawEvent>> {
     let level = (1i64..25, 0i64..3, any::<bool>());
     prop::collection::vec((1u64..4, prop::collection::vec(level, 0..6)), 10..60)
 }

@@ -1,6 +1,8 @@
 //! `speedtrade book` and `speedtrade watch` as library calls against the fake Binance: the JSON
 //! lines, their order and exact levels, `--max-events`, and a clear error for a bad symbol.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
 mod feed_support;
 
 use feed_support::Fake;

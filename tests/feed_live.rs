@@ -2,6 +2,8 @@
 //! sync and resync (gaps, garbage, disconnects), subscriptions follow the watch list and survive
 //! reconnects, book updates conflate under a burst while trades are all delivered.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
 mod feed_support;
 
 use feed_support::{Fake, books_match, next_matching, wait_until};

@@ -2,6 +2,8 @@
 //! digest), table-driven with one labelled case per sample, plus the fast depth decoder against
 //! the serde one on generated and corrupted frames.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -315,7 +317,8 @@ fn partial_depth_and_book_ticker_dispatch_by_stream_name() {
 
 #[test]
 fn bad_frames_are_typed_errors() {
-    let cases: [(&str, fn(&ParseError) -> bool); 7] = [
+    type Check = fn(&ParseError) -> bool;
+    let cases: [(&str, Check); 7] = [
         ("", |e| matches!(e, ParseError::Json(_))),
         ("{", |e| matches!(e, ParseError::Json(_))),
         (
@@ -431,7 +434,7 @@ fn frame(levels: &[(u32, u64, bool)], spaced: bool, shuffled: bool) -> String {
             .collect();
         format!("[{}]", v.join(","))
     };
-    let mut members = vec![
+    let mut members = [
         r#""e":"depthUpdate""#.to_string(),
         r#""E":1763700000000"#.into(),
         r#""s":"BTCUSDT""#.into(),

@@ -2,6 +2,8 @@
 //! limits, klines, unknown symbols, `Retry-After`, and a resync of many books under a tight
 //! weight limit that never earns a 429.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
 mod feed_support;
 
 use feed_support::{Fake, wait_until};

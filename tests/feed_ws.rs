@@ -2,6 +2,8 @@
 //! answered with their payload, backoff while the server is away and reset after a stable
 //! connection, paced sends, and make-before-break replacement with no gap in the data.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
 use futures_util::{SinkExt, StreamExt};
 use speedtrade::net::{BackoffConfig, WsClient, WsConfig, WsEvent};
 use speedtrade::venue::ConnState;

@@ -155,7 +155,9 @@ mod tests {
     #[test]
     fn reset_returns_to_the_initial_ceiling() {
         let mut b = Backoff::seeded(cfg(100, 10_000, 3), 2).unwrap();
-        (0..5).for_each(|_| drop(b.next_delay()));
+        for _ in 0..5 {
+            b.next_delay();
+        }
         b.reset();
         assert_eq!(b.ceiling(), Duration::from_millis(100));
         assert_eq!(b.attempts(), 0);

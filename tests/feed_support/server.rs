@@ -50,6 +50,9 @@ struct SimBook {
     history: BTreeMap<u64, Top>,
 }
 
+/// `(U, u, bids, asks)` of one generated diff.
+type Diff = (u64, u64, Vec<(i64, i64)>, Vec<(i64, i64)>);
+
 struct ConnInfo {
     tx: mpsc::UnboundedSender<Message>,
     streams: BTreeSet<String>,
@@ -231,7 +234,7 @@ impl SimBook {
     }
 
     /// One random diff: (U, u, bids, asks) with absolute quantities (0 removes).
-    fn step(&mut self, rng: &mut StdRng) -> (u64, u64, Vec<(i64, i64)>, Vec<(i64, i64)>) {
+    fn step(&mut self, rng: &mut StdRng) -> Diff {
         self.mid += rng.random_range(-3..=3);
         let (mut b, mut a) = (vec![], vec![]);
         let crossed_b: Vec<i64> = self.bids.range(self.mid..).map(|(p, _)| *p).collect();
@@ -317,7 +320,7 @@ impl State {
             self.trade_id += 1;
             let price = self.books[&sym].mid;
             let trade = json!({"e":"trade","E":now_ms(),"s":sym,"t":self.trade_id,"p":px(price),
-                "q":"0.01000000","T":now_ms(),"m":self.trade_id % 2 == 0,"M":true});
+                "q":"0.01000000","T":now_ms(),"m":self.trade_id.is_multiple_of(2),"M":true});
             self.publish(&format!("{lower}@trade"), &trade);
             let ticker_stream = format!("{lower}@ticker");
             if self
@@ -357,6 +360,7 @@ impl State {
     }
 
     /// Counts REST weight; `Err` is the 429 to send.
+    #[allow(clippy::result_large_err)]
     fn charge(&mut self, weight: u32) -> Result<HeaderMap, Response> {
         self.rest_calls += 1;
         let secs = self.faults.weight_limit.map_or(60, |l| l.0);
