@@ -1,1 +1,17 @@
 //! Networking helpers: backoff with jitter, reconnecting WebSocket, REST helpers.
+
+pub mod backoff;
+pub mod ws;
+mod ws_conn;
+
+pub use backoff::{Backoff, BackoffConfig, BackoffError};
+pub use ws::{WsClient, WsCommand, WsConfig, WsError, WsEvent, WsSender};
+
+/// Installs rustls' `ring` crypto provider for this process (once; "already installed" is
+/// fine). Every TLS client (WebSocket, reqwest) calls this before connecting.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,1 +1,0 @@
-//! L2 order book and the venue-neutral snapshot + diff sync state machine.

@@ -1,1 +1,0 @@
-//! Trades to OHLCV candles for every interval, and SMA / EMA / VWAP indicators.

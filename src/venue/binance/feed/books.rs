@@ -1,0 +1,192 @@
+//! The books of one connection: a [`BookSync`] per symbol plus snapshot bookkeeping (one REST
+//! snapshot in flight per symbol, a delay before refetching, a dead mark for unknown symbols).
+
+use super::board::Board;
+use super::stats::FeedStats;
+use crate::book::{BookSync, DepthDiff, DepthSnapshot, DiffOutcome, SnapshotOutcome};
+use crate::domain::{BookTop, Symbol};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+
+struct BookState {
+    sync: BookSync,
+    in_flight: bool,
+    retry_at: Option<Instant>,
+    dead: bool,
+}
+
+/// What the connection should do after a book event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Next {
+    /// Nothing.
+    Idle,
+    /// Fetch a snapshot for this symbol now.
+    Fetch,
+}
+
+/// Books of one connection.
+pub(super) struct Books {
+    map: HashMap<Symbol, BookState>,
+    depth: usize,
+    max_buffer: usize,
+    levels: usize,
+    retry: Duration,
+}
+
+impl Books {
+    pub(super) fn new(depth: usize, max_buffer: usize, levels: usize, retry: Duration) -> Self {
+        Self {
+            map: HashMap::new(),
+            depth,
+            max_buffer,
+            levels,
+            retry,
+        }
+    }
+
+    /// Starts a (stale) book for `symbol` and shows it as syncing.
+    pub(super) fn add(&mut self, symbol: &Symbol, board: &Board) {
+        let state = BookState {
+            sync: BookSync::new(self.depth, self.max_buffer),
+            in_flight: false,
+            retry_at: None,
+            dead: false,
+        };
+        self.map.entry(symbol.clone()).or_insert(state);
+        board.publish(symbol, |t| {
+            *t = BookTop {
+                stale: true,
+                ..BookTop::default()
+            }
+        });
+    }
+
+    /// Drops `symbol`'s book.
+    pub(super) fn remove(&mut self, symbol: &Symbol, board: &Board) {
+        self.map.remove(symbol);
+        board.remove(symbol);
+    }
+
+    /// Symbols with a book.
+    pub(super) fn symbols(&self) -> impl Iterator<Item = &Symbol> {
+        self.map.keys()
+    }
+
+    /// After a lost connection: every book goes stale and will resync from the next diff.
+    pub(super) fn reset_all(&mut self, stats: &FeedStats, board: &Board) {
+        for (symbol, b) in &mut self.map {
+            if b.sync.reset() {
+                stats.on_resync();
+            }
+            b.retry_at = None;
+            board.publish(symbol, |t| t.stale = true);
+        }
+    }
+
+    /// Applies a diff; publishes the new top when it changed.
+    #[inline]
+    pub(super) fn on_diff(
+        &mut self,
+        symbol: &Symbol,
+        diff: &DepthDiff,
+        stats: &FeedStats,
+        board: &Board,
+    ) -> Next {
+        let Some(b) = self.map.get_mut(symbol) else {
+            return Next::Idle;
+        };
+        match b.sync.on_diff(diff) {
+            DiffOutcome::Applied => {
+                board.publish(symbol, |t| b.sync.fill_top(self.levels, t));
+                Next::Idle
+            }
+            DiffOutcome::Ignored => Next::Idle,
+            DiffOutcome::Buffered => b.fetch_now(),
+            DiffOutcome::Gap { expected, got } => {
+                tracing::info!(%symbol, expected, got, "order book gap; resyncing");
+                stats.on_resync();
+                b.retry_at = None;
+                board.publish(symbol, |t| t.stale = true);
+                b.fetch_now()
+            }
+        }
+    }
+
+    /// Marks a fetch as started.
+    pub(super) fn fetching(&mut self, symbol: &Symbol) {
+        if let Some(b) = self.map.get_mut(symbol) {
+            b.in_flight = true;
+            b.retry_at = None;
+        }
+    }
+
+    /// Applies a fetched snapshot; returns `true` when the book became live.
+    pub(super) fn on_snapshot(
+        &mut self,
+        symbol: &Symbol,
+        snap: &DepthSnapshot,
+        board: &Board,
+    ) -> bool {
+        let Some(b) = self.map.get_mut(symbol) else {
+            return false;
+        };
+        b.in_flight = false;
+        match b.sync.on_snapshot(snap) {
+            SnapshotOutcome::Synced => {
+                board.publish(symbol, |t| b.sync.fill_top(self.levels, t));
+                true
+            }
+            SnapshotOutcome::TooOld => {
+                b.retry_at = Some(Instant::now() + self.retry);
+                false
+            }
+            SnapshotOutcome::Unneeded => false,
+        }
+    }
+
+    /// A fetch failed: retry after `delay`, or never (`None`: the symbol does not exist).
+    pub(super) fn on_fetch_failed(&mut self, symbol: &Symbol, delay: Option<Duration>) {
+        if let Some(b) = self.map.get_mut(symbol) {
+            b.in_flight = false;
+            match delay {
+                Some(d) => b.retry_at = Some(Instant::now() + d),
+                None => b.dead = true,
+            }
+        }
+    }
+
+    /// Symbols whose retry time has come.
+    pub(super) fn due(&mut self, now: Instant) -> Vec<Symbol> {
+        let mut out = vec![];
+        for (symbol, b) in &mut self.map {
+            if b.retry_at.is_some_and(|t| t <= now) {
+                b.retry_at = None;
+                if b.fetch_now() == Next::Fetch {
+                    out.push(symbol.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The earliest scheduled retry.
+    pub(super) fn next_retry(&self) -> Option<Instant> {
+        self.map.values().filter_map(|b| b.retry_at).min()
+    }
+
+    /// The snapshot depth to ask for.
+    pub(super) fn depth(&self) -> usize {
+        self.depth
+    }
+}
+
+impl BookState {
+    fn fetch_now(&self) -> Next {
+        if self.sync.wants_snapshot() && !self.in_flight && self.retry_at.is_none() && !self.dead {
+            Next::Fetch
+        } else {
+            Next::Idle
+        }
+    }
+}
