@@ -13,6 +13,8 @@ pub mod logging;
 pub mod net;
 pub mod orders;
 pub mod portfolio;
+pub mod screener;
+pub mod search;
 pub mod secrets;
 pub mod series;
 pub mod sim;

@@ -1,0 +1,1 @@
+//! Fuzzy symbol search over the venues' instruments.
