@@ -9,17 +9,9 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-/// (symbol, last, open, high, low, volume, quote volume, change %, bid/ask)
-fn row(
-    sym: &str,
-    last: &str,
-    high: &str,
-    low: &str,
-    vol: &str,
-    qvol: &str,
-    chg: &str,
-    book: Option<(&str, &str)>,
-) -> Row {
+/// A row: `[last, high, low, volume, quote volume, change %]` and an optional (bid, ask).
+fn row(sym: &str, n: [&str; 6], book: Option<(&str, &str)>) -> Row {
+    let [last, high, low, vol, qvol, chg] = n;
     let t = Ticker24h {
         symbol: Symbol::new(sym).unwrap(),
         last: Price::parse(last).unwrap(),
@@ -43,46 +35,28 @@ fn rows() -> Vec<Row> {
     vec![
         row(
             "BTCUSDT",
-            "97000",
-            "98000",
-            "94000",
-            "25000",
-            "2400000000",
-            "2.5",
+            ["97000", "98000", "94000", "25000", "2400000000", "2.5"],
             Some(("96999.99", "97000.01")),
         ),
         row(
             "ETHUSDT",
-            "2450",
-            "2600",
-            "2400",
-            "400000",
-            "990000000",
-            "-4.2",
+            ["2450", "2600", "2400", "400000", "990000000", "-4.2"],
             Some(("2449.9", "2450.1")),
         ),
         row(
             "SOLUSDT",
-            "150",
-            "160",
-            "140",
-            "3000000",
-            "450000000",
-            "7.1",
+            ["150", "160", "140", "3000000", "450000000", "7.1"],
             None,
         ),
         row(
             "DOGEUSDT",
-            "0.09",
-            "0.1",
-            "0.08",
-            "900000000",
-            "81000000",
-            "12",
+            ["0.09", "0.1", "0.08", "900000000", "81000000", "12"],
             Some(("0.0899", "0.0901")),
         ),
         row(
-            "AAPL", "99.5", "101", "98", "800000", "79600000", "-0.5", None,
+            "AAPL",
+            ["99.5", "101", "98", "800000", "79600000", "-0.5"],
+            None,
         ),
     ]
 }
