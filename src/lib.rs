@@ -14,6 +14,8 @@ pub mod net;
 pub mod orders;
 pub mod portfolio;
 pub mod runtime;
+pub mod screener;
+pub mod search;
 pub mod secrets;
 pub mod series;
 pub mod sim;

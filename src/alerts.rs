@@ -1,1 +1,0 @@
-//! Price alerts: above / below / crossing / % move, evaluated on every trade.

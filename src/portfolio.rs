@@ -1,1 +1,0 @@
-//! Positions, average cost, realized / unrealized P&L and equity history.
