@@ -1,7 +1,9 @@
 //! Running the subcommands: each gets the loaded config and paths and returns an exit code.
 
 mod keys;
+mod market;
 mod order;
+mod place;
 mod tui;
 
 use crate::cli::Cmd;
@@ -34,6 +36,8 @@ pub async fn dispatch(
         }
         Some(Cmd::Keys(k)) => tokio::task::spawn_blocking(move || keys::run(k)).await?,
         Some(Cmd::Orders(args)) => order::list(&args, &paths),
+        Some(Cmd::Book(args)) => market::book(args, &config).await,
+        Some(Cmd::Watch(args)) => market::watch(args, &config).await,
         Some(Cmd::Order(cmd)) => order::run(cmd, &config, &paths).await,
         Some(other) => Ok(not_built(&other)),
     }

@@ -67,10 +67,7 @@ async fn session_for(
 /// `order status` and `order cancel`.
 pub async fn run(cmd: OrderCmd, config: &Config, paths: &Paths) -> anyhow::Result<ExitCode> {
     match cmd {
-        OrderCmd::Place(_) => {
-            eprintln!("speedtrade order place: not built yet");
-            Ok(ExitCode::from(super::NOT_BUILT))
-        }
+        OrderCmd::Place(args) => super::place::run(args, config, paths).await,
         OrderCmd::Status { id } => {
             let id = parse_id(&id)?;
             let store = Store::open(paths.db_file()).context("opening the history file")?;

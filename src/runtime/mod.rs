@@ -3,6 +3,7 @@
 //! streams, and the effects layer that runs `update`'s order commands.
 
 mod brokers;
+pub mod market;
 
 pub use brokers::BinanceAccess;
 

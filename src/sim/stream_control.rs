@@ -149,17 +149,33 @@ mod tests {
     #[test]
     fn control_messages_follow_the_docs() {
         let look = |s: &str| (s == "BTCUSDT").then_some(0);
+        let json = |text: &str| serde_json::from_str::<Value>(text).unwrap();
         let mut s = Subscriptions::default();
         let sub = r#"{"method":"SUBSCRIBE","params":["btcusdt@aggTrade","btcusdt@depth"],"id":1}"#;
-        assert_eq!(s.handle(sub, &look), r#"{"id":1,"result":null}"#);
+        assert_eq!(
+            json(&s.handle(sub, &look)),
+            json(r#"{"id":1,"result":null}"#)
+        );
         let unsub = r#"{"method":"UNSUBSCRIBE","params":["btcusdt@depth"],"id":312}"#;
-        assert_eq!(s.handle(unsub, &look), r#"{"id":312,"result":null}"#);
+        assert_eq!(
+            json(&s.handle(unsub, &look)),
+            json(r#"{"id":312,"result":null}"#)
+        );
         let list = s.handle(r#"{"method":"LIST_SUBSCRIPTIONS","id":3}"#, &look);
-        assert_eq!(list, r#"{"id":3,"result":["btcusdt@aggTrade"]}"#);
+        assert_eq!(
+            json(&list),
+            json(r#"{"id":3,"result":["btcusdt@aggTrade"]}"#)
+        );
         let set = r#"{"method":"SET_PROPERTY","params":["combined",true],"id":5}"#;
-        assert_eq!(s.handle(set, &look), r#"{"id":5,"result":null}"#);
+        assert_eq!(
+            json(&s.handle(set, &look)),
+            json(r#"{"id":5,"result":null}"#)
+        );
         let get = r#"{"method":"GET_PROPERTY","params":["combined"],"id":2}"#;
-        assert_eq!(s.handle(get, &look), r#"{"id":2,"result":true}"#);
+        assert_eq!(
+            json(&s.handle(get, &look)),
+            json(r#"{"id":2,"result":true}"#)
+        );
         let code = |m: &str| {
             let mut s = Subscriptions::default();
             serde_json::from_str::<Value>(&s.handle(m, &look)).unwrap()["code"].clone()
