@@ -9,7 +9,8 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use rustix::time::{ClockId, clock_gettime};
 use speedtrade::book::{BookSync, DepthDiff, DepthSnapshot, SnapshotOutcome};
 use speedtrade::domain::Level;
-use speedtrade::venue::binance::depth::{decode_depth_update, decode_snapshot};
+use speedtrade::venue::binance::depth::{DepthFrame, decode_depth_update, decode_snapshot};
+use speedtrade::venue::binance::parse::ParseError;
 use speedtrade::venue::binance::wire::{BinanceCombined, BinanceDepthUpdate, decode_depth_serde};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -99,103 +100,92 @@ impl TreeBook {
     }
 }
 
-fn benches(c: &mut Criterion<ThreadCpu>) {
-    let (snap, frames) = input();
-    let mut g = c.benchmark_group("depth");
-    g.throughput(Throughput::Elements(frames.len() as u64));
-    g.sample_size(10);
+type Group<'a> = criterion::BenchmarkGroup<'a, ThreadCpu>;
 
+/// Baselines: serde_json into a `Value`, and into borrowed structs (no numbers converted).
+fn parse_only(g: &mut Group, frames: &[Vec<u8>]) {
     g.bench_function("parse_only/serde_value", |b| {
         b.iter(|| {
-            for f in &frames {
+            for f in frames {
                 black_box(serde_json::from_slice::<serde_json::Value>(f).ok());
             }
         })
     });
     g.bench_function("parse_only/serde_borrowed", |b| {
         b.iter(|| {
-            for f in &frames {
+            for f in frames {
                 let v: Option<BinanceCombined<BinanceDepthUpdate>> = serde_json::from_slice(f).ok();
                 black_box(v);
             }
         })
     });
+}
+
+/// Decoding into a reused [`DepthDiff`] (exact prices and quantities), serde vs the scanner.
+fn decode(g: &mut Group, frames: &[Vec<u8>]) {
     let mut diff = DepthDiff::default();
     g.bench_function("decode/serde_seed", |b| {
         b.iter(|| {
-            for f in &frames {
+            for f in frames {
                 black_box(decode_depth_serde(f, &mut diff).ok());
             }
         })
     });
     g.bench_function("decode/scanner", |b| {
         b.iter(|| {
-            for f in &frames {
+            for f in frames {
                 black_box(decode_depth_update(f, &mut diff).ok());
             }
         })
     });
-    let start = synced(&snap);
-    g.bench_function("decode_apply/serde_seed", |b| {
-        b.iter_batched_ref(
-            || start.clone(),
-            |sync| {
-                for f in &frames {
-                    if decode_depth_serde(f, &mut diff).is_ok() {
-                        black_box(sync.on_diff(&diff));
+}
+
+/// Decode plus `BookSync::on_diff` (sequence checks and the book update): the live path.
+fn decode_apply(g: &mut Group, frames: &[Vec<u8>], start: &BookSync, tree: &TreeBook) {
+    type Decoder = for<'a> fn(&'a [u8], &mut DepthDiff) -> Result<DepthFrame<'a>, ParseError>;
+    let decoders: [(&str, Decoder); 2] = [
+        ("decode_apply/serde_seed", decode_depth_serde),
+        ("decode_apply/scanner", decode_depth_update),
+    ];
+    let mut diff = DepthDiff::default();
+    for (name, decoder) in decoders {
+        g.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || start.clone(),
+                |sync| {
+                    for f in frames {
+                        if decoder(f, &mut diff).is_ok() {
+                            black_box(sync.on_diff(&diff));
+                        }
                     }
-                }
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    g.bench_function("decode_apply/scanner", |b| {
-        b.iter_batched_ref(
-            || start.clone(),
-            |sync| {
-                for f in &frames {
-                    if decode_depth_update(f, &mut diff).is_ok() {
-                        black_box(sync.on_diff(&diff));
-                    }
-                }
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    let diffs: Vec<DepthDiff> = frames
-        .iter()
-        .map(|f| {
-            let mut d = DepthDiff::default();
-            decode_depth_update(f, &mut d).expect("frame decodes");
-            d
-        })
-        .collect();
-    g.bench_function("apply_only/sorted_vec", |b| {
-        b.iter_batched_ref(
-            || start.clone(),
-            |sync| {
-                for d in &diffs {
-                    black_box(sync.on_diff(d));
-                }
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    let mut tree = TreeBook::default();
-    snap.bids
-        .iter()
-        .for_each(|l| TreeBook::set(&mut tree.bids, l));
-    snap.asks
-        .iter()
-        .for_each(|l| TreeBook::set(&mut tree.asks, l));
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.bench_function("decode_apply/scanner_btreemap", |b| {
         b.iter_batched_ref(
             || tree.clone(),
             |book| {
-                for f in &frames {
+                for f in frames {
                     if decode_depth_update(f, &mut diff).is_ok() {
                         book.apply(&diff);
                     }
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+/// The book update alone, on pre-decoded diffs: this book vs two `BTreeMap`s.
+fn apply_only(g: &mut Group, diffs: &[DepthDiff], start: &BookSync, tree: &TreeBook) {
+    g.bench_function("apply_only/book", |b| {
+        b.iter_batched_ref(
+            || start.clone(),
+            |sync| {
+                for d in diffs {
+                    black_box(sync.on_diff(d));
                 }
             },
             BatchSize::LargeInput,
@@ -208,18 +198,64 @@ fn benches(c: &mut Criterion<ThreadCpu>) {
             BatchSize::LargeInput,
         )
     });
-    g.finish();
+}
 
-    // The bench is only meaningful if every frame applied cleanly.
-    let mut check = start.clone();
-    for f in &frames {
-        decode_depth_update(f, &mut diff).expect("frame decodes");
-        check.on_diff(&diff);
+/// The figures only count if every frame applied cleanly, to the same book a model builds.
+fn check(diffs: &[DepthDiff], start: &BookSync, tree: &TreeBook) {
+    let (mut book, mut model) = (start.clone(), tree.clone());
+    for d in diffs {
+        book.on_diff(d);
+        model.apply(d);
     }
     assert!(
-        !check.is_stale(),
-        "the generated stream must apply without a gap"
+        !book.is_stale(),
+        "the generated stream applies without a gap"
     );
+    let top = book.top(50);
+    let units = |ls: &[Level]| -> Vec<(i64, i64)> {
+        ls.iter()
+            .map(|l| (l.price.units(), l.qty.units()))
+            .collect()
+    };
+    let bids: Vec<(i64, i64)> = model
+        .bids
+        .iter()
+        .rev()
+        .take(50)
+        .map(|(p, q)| (*p, *q))
+        .collect();
+    let asks: Vec<(i64, i64)> = model.asks.iter().take(50).map(|(p, q)| (*p, *q)).collect();
+    assert_eq!(units(&top.bids), bids, "bids equal the BTreeMap model");
+    assert_eq!(units(&top.asks), asks, "asks equal the BTreeMap model");
+}
+
+fn benches(c: &mut Criterion<ThreadCpu>) {
+    let (snap, frames) = input();
+    let diffs: Vec<DepthDiff> = frames
+        .iter()
+        .map(|f| {
+            let mut d = DepthDiff::default();
+            decode_depth_update(f, &mut d).expect("frame decodes");
+            d
+        })
+        .collect();
+    let start = synced(&snap);
+    let mut tree = TreeBook::default();
+    snap.bids
+        .iter()
+        .for_each(|l| TreeBook::set(&mut tree.bids, l));
+    snap.asks
+        .iter()
+        .for_each(|l| TreeBook::set(&mut tree.asks, l));
+    check(&diffs, &start, &tree);
+    let mut g = c.benchmark_group("depth");
+    g.throughput(Throughput::Elements(frames.len() as u64));
+    g.sample_size(10);
+    parse_only(&mut g, &frames);
+    decode(&mut g, &frames);
+    decode_apply(&mut g, &frames, &start, &tree);
+    apply_only(&mut g, &diffs, &start, &tree);
+    g.finish();
 }
 
 criterion_group! {

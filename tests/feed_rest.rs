@@ -8,6 +8,7 @@ mod feed_support;
 
 use feed_support::{Fake, wait_until};
 use speedtrade::domain::{Interval, Price, Symbol};
+use speedtrade::venue::MarketEvent;
 use speedtrade::venue::binance::feed::{BinanceFeed, FeedOptions, Topics};
 use speedtrade::venue::binance::limiter::WeightLimiter;
 use speedtrade::venue::binance::market_rest::{MarketRest, RestError};
@@ -78,6 +79,33 @@ async fn klines_backfill_and_snapshots_parse() {
     assert!(
         rest.limiter().status().used >= 2 + 5 + 5,
         "weights are counted"
+    );
+}
+
+#[tokio::test]
+async fn backfill_arrives_as_one_history_event() {
+    let fake = Fake::start(&["BTCUSDT"], Duration::from_millis(50)).await;
+    let (feed, mut rx) = BinanceFeed::start(fake.endpoints(), FeedOptions::default()).unwrap();
+    feed.backfill(sym("BTCUSDT"), Interval::M1, 3);
+    feed.backfill(sym("NOPEUSDT"), Interval::M1, 3);
+    let history =
+        feed_support::next_matching(&mut rx, T, |e| matches!(e, MarketEvent::History { .. })).await;
+    let Some(MarketEvent::History {
+        symbol,
+        interval,
+        candles,
+    }) = history
+    else {
+        panic!("no history");
+    };
+    assert_eq!(
+        (symbol.as_str(), interval, candles.len()),
+        ("BTCUSDT", Interval::M1, 3)
+    );
+    let notice =
+        feed_support::next_matching(&mut rx, T, |e| matches!(e, MarketEvent::Notice { .. })).await;
+    assert!(
+        matches!(notice, Some(MarketEvent::Notice { message, .. }) if message.contains("no symbol `NOPEUSDT`"))
     );
 }
 

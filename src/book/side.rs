@@ -1,12 +1,18 @@
-//! One side of an L2 book: exact price keys in a sorted `Vec`, best level at the end.
+//! One side of an L2 book: exact price keys in a sorted `Vec` (best level at the end) plus a
+//! hash index from price to quantity.
 //!
-//! Both sides keep their levels sorted so that the best price is the *last* element: bids by
+//! Both sides keep their keys sorted so that the best price is the *last* element: bids by
 //! ascending price, asks by descending price (stored as negated keys). Almost every change in a
 //! live market happens near the top of the book, so inserts and removals there shift only a few
-//! elements, and trimming the worst levels is a cheap drain from the front. Key and quantity sit
-//! side by side, so an insert or removal is one `memmove`.
+//! keys, and trimming the worst levels is a cheap drain from the front. A quantity change at a
+//! known price (the most common change) only touches the index and never searches the keys. A
+//! removed level stays in the keys as a tombstone (quantity zero) until it is set again (prices
+//! near the top come and go all the time) or until tombstones pile up and the keys are compacted;
+//! so most removals and re-insertions shift nothing.
 
 use crate::domain::{Level, Price, Qty};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Which side of the book a [`BookSide`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,12 +23,43 @@ pub(crate) enum SideKind {
     Ask,
 }
 
+/// A fast hash for `i64` price keys (multiply, then fold the high half down so the table's low
+/// bits see every input bit). Book keys are exchange prices, not attacker-chosen map keys.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    #[inline(always)]
+    fn write_i64(&mut self, k: i64) {
+        self.write_u64(k as u64);
+    }
+    #[inline(always)]
+    fn write_u64(&mut self, k: u64) {
+        let h = (self.0 ^ k).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+type Index = HashMap<i64, i64, BuildHasherDefault<KeyHasher>>;
+
 /// Sorted levels of one side; see the module docs for the layout.
 #[derive(Debug, Clone)]
 pub(crate) struct BookSide {
     kind: SideKind,
-    /// `(sort key, qty units)`, ascending by key; the best level is last.
-    levels: Vec<(i64, i64)>,
+    /// Sort keys, ascending; the best level is last.
+    keys: Vec<i64>,
+    /// Key → quantity in 1e-8 units; zero marks a tombstone.
+    qty: Index,
+    /// Number of tombstones.
+    dead: usize,
 }
 
 impl BookSide {
@@ -30,10 +67,13 @@ impl BookSide {
     pub(crate) fn new(kind: SideKind) -> Self {
         Self {
             kind,
-            levels: Vec::new(),
+            keys: Vec::new(),
+            qty: Index::default(),
+            dead: 0,
         }
     }
 
+    #[inline(always)]
     fn key(&self, price: Price) -> i64 {
         match self.kind {
             SideKind::Bid => price.units(),
@@ -50,41 +90,48 @@ impl BookSide {
 
     /// Number of levels.
     pub(crate) fn len(&self) -> usize {
-        self.levels.len()
+        self.keys.len() - self.dead
     }
 
     /// Removes every level.
     pub(crate) fn clear(&mut self) {
-        self.levels.clear();
+        self.keys.clear();
+        self.qty.clear();
+        self.dead = 0;
     }
 
-    /// Finds `key` like `binary_search`, starting from the best end.
-    #[inline]
-    fn find(&self, key: i64) -> Result<usize, usize> {
-        find_below(&self.levels, self.levels.len(), key)
+    /// Drops every tombstone.
+    fn compact(&mut self) {
+        let qty = &self.qty;
+        self.keys.retain(|k| qty.get(k).is_some_and(|q| *q != 0));
+        self.qty.retain(|_, q| *q != 0);
+        self.dead = 0;
     }
 
     /// Sets the absolute quantity at `price`; zero removes the level (an unknown level is fine).
     pub(crate) fn set(&mut self, price: Price, qty: Qty) {
-        let key = self.key(price);
-        self.set_key(key, qty.units(), self.levels.len());
+        self.set_many(&[Level { price, qty }]);
     }
 
-    /// Sets `key` (which lies below index `hi`) and returns the bound for a smaller key.
-    #[inline]
+    /// Sets `key` (which lies below index `hi` if it is in the keys) and returns the bound for
+    /// a smaller key.
+    #[inline(always)]
     fn set_key(&mut self, key: i64, qty: i64, hi: usize) -> usize {
-        match find_below(&self.levels, hi, key) {
-            Ok(i) if qty == 0 => {
-                self.levels.remove(i);
-                i
+        match self.qty.get_mut(&key) {
+            Some(q) => {
+                match (*q == 0, qty == 0) {
+                    (true, false) => self.dead -= 1,
+                    (false, true) => self.dead += 1,
+                    _ => {}
+                }
+                *q = qty;
+                hi
             }
-            Ok(i) => {
-                self.levels[i].1 = qty;
-                i + 1
-            }
-            Err(i) if qty == 0 => i,
-            Err(i) => {
-                self.levels.insert(i, (key, qty));
+            None if qty == 0 => hi,
+            None => {
+                self.qty.insert(key, qty);
+                let i = find_below(&self.keys, hi, key).unwrap_or_else(|i| i);
+                self.keys.insert(i, key);
                 i + 1
             }
         }
@@ -93,38 +140,48 @@ impl BookSide {
     /// Applies many levels, with the same result as [`BookSide::set`] on each in order.
     ///
     /// Venues usually list a diff's levels best-first; then each search starts where the
-    /// previous one ended (every later key lies below it), so a diff costs about one search
-    /// plus short gallops. Levels in any other order are set one by one from the top.
+    /// previous one ended (every later key lies below it). Levels in any other order are
+    /// searched from the top.
     pub(crate) fn set_many(&mut self, levels: &[Level]) {
-        let sorted = levels
-            .windows(2)
-            .all(|w| self.key(w[0].price) >= self.key(w[1].price));
-        let mut hi = self.levels.len();
+        let best_first = match self.kind {
+            SideKind::Bid => levels.windows(2).all(|w| w[0].price > w[1].price),
+            SideKind::Ask => levels.windows(2).all(|w| w[0].price < w[1].price),
+        };
+        let mut hi = self.keys.len();
         for l in levels {
-            let from = if sorted { hi } else { self.levels.len() };
+            let from = if best_first { hi } else { self.keys.len() };
             hi = self.set_key(self.key(l.price), l.qty.units(), from);
+        }
+        if self.dead > 32 && self.dead * 4 > self.keys.len() {
+            self.compact();
         }
     }
 
     /// Quantity resting at `price`, if the level exists.
     pub(crate) fn get(&self, price: Price) -> Option<Qty> {
-        let i = self.find(self.key(price)).ok()?;
-        self.levels.get(i).map(|l| Qty::from_units(l.1))
+        let q = *self.qty.get(&self.key(price))?;
+        (q != 0).then_some(Qty::from_units(q))
     }
 
     /// Drops the worst levels until at most `cap` remain.
     pub(crate) fn trim(&mut self, cap: usize) {
-        if self.levels.len() > cap {
-            let cut = self.levels.len() - cap;
-            self.levels.drain(..cut);
+        if self.len() > cap {
+            self.compact();
+            let cut = self.keys.len() - cap;
+            for k in self.keys.drain(..cut) {
+                self.qty.remove(&k);
+            }
         }
     }
 
     /// Levels from best to worst.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Level> + '_ {
-        self.levels.iter().rev().map(|&(k, q)| Level {
-            price: self.price(k),
-            qty: Qty::from_units(q),
+        self.keys.iter().rev().filter_map(|&k| {
+            let q = self.qty.get(&k).copied().unwrap_or(0);
+            (q != 0).then(|| Level {
+                price: self.price(k),
+                qty: Qty::from_units(q),
+            })
         })
     }
 
@@ -136,34 +193,35 @@ impl BookSide {
     /// Replaces the content with `levels` (any order; zero quantities are skipped; a repeated
     /// price keeps its last quantity).
     pub(crate) fn load(&mut self, levels: &[Level]) {
-        let mut pairs: Vec<(i64, i64)> = levels
-            .iter()
-            .filter(|l| !l.qty.is_zero())
-            .map(|l| (self.key(l.price), l.qty.units()))
-            .collect();
-        // Stable sort keeps input order among equal keys; dedup keeps the last of each run.
-        pairs.sort_by_key(|p| p.0);
-        pairs.reverse();
-        pairs.dedup_by_key(|p| p.0);
-        pairs.reverse();
-        self.levels = pairs;
+        self.clear();
+        for l in levels {
+            let key = self.key(l.price);
+            if l.qty.is_zero() {
+                self.qty.remove(&key);
+            } else {
+                self.qty.insert(key, l.qty.units());
+            }
+        }
+        self.keys.extend(self.qty.keys());
+        self.keys.sort_unstable();
+        self.dead = 0;
     }
 }
 
-/// `binary_search` over `lv[..hi]`, galloping down from `hi` (1, 2, 4, … places; those loads
+/// `binary_search` over `keys[..hi]`, galloping down from `hi` (1, 2, 4, … places; those loads
 /// do not depend on each other) and binary-searching only the bracket found.
-#[inline]
-fn find_below(lv: &[(i64, i64)], hi: usize, key: i64) -> Result<usize, usize> {
+#[inline(always)]
+fn find_below(keys: &[i64], hi: usize, key: i64) -> Result<usize, usize> {
     let (mut step, mut top) = (1, hi);
     while step <= hi {
         let i = hi - step;
-        if lv[i].0 <= key {
-            return offset(i, lv[i..top].binary_search_by_key(&key, |l| l.0));
+        if keys[i] <= key {
+            return offset(i, keys[i..top].binary_search(&key));
         }
         top = i;
         step *= 2;
     }
-    lv[..top].binary_search_by_key(&key, |l| l.0)
+    keys[..top].binary_search(&key)
 }
 
 fn offset(base: usize, r: Result<usize, usize>) -> Result<usize, usize> {
@@ -218,9 +276,9 @@ mod tests {
         ) {
             keys.sort_unstable();
             keys.dedup();
-            let side = BookSide { kind: SideKind::Bid, levels: keys.iter().map(|&k| (k, 1)).collect() };
+            let side = BookSide { kind: SideKind::Bid, keys: keys.clone(), qty: Index::default(), dead: 0 };
             for p in probes.iter().chain(&keys) {
-                proptest::prop_assert_eq!(side.find(*p), keys.binary_search(p));
+                proptest::prop_assert_eq!(find_below(&side.keys, side.keys.len(), *p), keys.binary_search(p));
             }
         }
     }
@@ -244,7 +302,7 @@ mod tests {
                 levels.sort_by_key(|l| if ask { l.price } else { -l.price });
             }
             many.set_many(&levels);
-            proptest::prop_assert_eq!(one.levels, many.levels);
+            proptest::prop_assert_eq!(one.iter().collect::<Vec<_>>(), many.iter().collect::<Vec<_>>());
         }
     }
 

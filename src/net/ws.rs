@@ -3,7 +3,7 @@
 //! the venue's lifetime limit without a gap, and reconnects with backoff and jitter.
 //!
 //! The task knows nothing about the venue: the owner sends its subscriptions again on every
-//! [`WsEvent::Open`] and asks for a [`WsClient::replace`] when the venue announces a shutdown.
+//! [`WsEvent::Open`] and asks for a [`WsSender::replace`] when the venue announces a shutdown.
 //!
 //! Replacement is make-before-break: a second socket opens, the owner subscribes on it, and for
 //! [`WsConfig::replace_overlap`] frames still come from the old socket while the new one's are

@@ -112,7 +112,8 @@ impl CandleSeries {
     fn next_open(&self, open: TimeMs) -> TimeMs {
         let step = self.interval.millis();
         // Months vary in length: step past the end, then snap back to the month's start.
-        self.interval.open_time(open + step + step / 10)
+        self.interval
+            .open_time(open.saturating_add(step + step / 10))
     }
 
     /// Replaces (or inserts) a venue candle: a kline-stream update or one backfilled candle.

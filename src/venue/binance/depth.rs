@@ -165,20 +165,32 @@ fn levels(sc: &mut Scanner<'_>, out: &mut Vec<Level>) -> Result<(), ParseError> 
         return Ok(());
     }
     loop {
-        sc.expect(b'[')?;
-        let price = sc.decimal()?;
-        sc.expect(b',')?;
-        let qty = sc.decimal()?;
-        sc.expect(b']')?;
-        out.push(fast_level(price, qty)?);
+        match sc.pair_fast() {
+            Some((p, q)) if p > 0 => out.push(Level {
+                price: Price::from_units(p),
+                qty: Qty::from_units(q),
+            }),
+            _ => out.push(level_slow(sc)?),
+        }
         if !sc.more(b']')? {
             return Ok(());
         }
     }
 }
 
+/// One `["price","qty"]` the fast path did not take (spaces, odd numbers, errors).
+#[cold]
+fn level_slow(sc: &mut Scanner<'_>) -> Result<Level, ParseError> {
+    sc.expect(b'[')?;
+    let price = sc.decimal()?;
+    sc.expect(b',')?;
+    let qty = sc.decimal()?;
+    sc.expect(b']')?;
+    fast_level(price, qty)
+}
+
 /// Checks one level read by the scanner; strings off the fast path go through `parse_bytes`.
-#[inline]
+#[inline(always)]
 fn fast_level(price: Decimal8<'_>, qty: Decimal8<'_>) -> Result<Level, ParseError> {
     match (price, qty) {
         (Decimal8::Units(p), Decimal8::Units(q)) if p > 0 => Ok(Level {
@@ -199,7 +211,7 @@ fn raw(d: Decimal8<'_>) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Parses and checks one level: price > 0, qty >= 0.
-#[inline]
+#[cold]
 pub(crate) fn level(price: &[u8], qty: &[u8]) -> Result<Level, ParseError> {
     let price = Price::parse_bytes(price).map_err(|e| ParseError::Number("price", e))?;
     let qty = Qty::parse_bytes(qty).map_err(|e| ParseError::Number("qty", e))?;

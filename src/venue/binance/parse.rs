@@ -65,6 +65,21 @@ pub enum ParseError {
     /// An interval Binance does not have.
     #[error("unknown interval `{0}`")]
     Interval(String),
+    /// A timestamp outside 1970 – 9999.
+    #[error("`{0}` is not a plausible time")]
+    Time(&'static str),
+}
+
+/// Latest timestamp accepted (year 9999, in ms).
+const MAX_TIME_MS: TimeMs = 253_402_300_799_999;
+
+/// Checks a venue timestamp (trade, candle and ticker times feed time arithmetic downstream).
+fn time(field: &'static str, t: TimeMs) -> Result<TimeMs, ParseError> {
+    if (0..=MAX_TIME_MS).contains(&t) {
+        Ok(t)
+    } else {
+        Err(ParseError::Time(field))
+    }
 }
 
 impl From<ScanError> for ParseError {
@@ -361,7 +376,7 @@ fn trade(w: BinanceTrade) -> Result<Trade, ParseError> {
         price: price("p", w.price)?,
         qty: qty("q", w.qty)?,
         taker_side: taker_side(w.buyer_maker),
-        time: w.time,
+        time: time("T", w.time)?,
     })
 }
 
@@ -372,7 +387,7 @@ fn agg_trade(w: BinanceAggTrade) -> Result<Trade, ParseError> {
         price: price("p", w.price)?,
         qty: qty("q", w.qty)?,
         taker_side: taker_side(w.buyer_maker),
-        time: w.time,
+        time: time("T", w.time)?,
     })
 }
 
@@ -387,7 +402,7 @@ fn kline(w: BinanceKline) -> Result<MarketMessage, ParseError> {
         symbol: Symbol::new(w.s)?,
         interval,
         candle: Candle {
-            open_time: w.k.t,
+            open_time: time("k.t", w.k.t)?,
             open: price("o", w.k.o)?,
             high: price("h", w.k.h)?,
             low: price("l", w.k.l)?,
@@ -397,7 +412,7 @@ fn kline(w: BinanceKline) -> Result<MarketMessage, ParseError> {
             trades: w.k.n,
             closed: w.k.x,
         },
-        time: w.time,
+        time: time("E", w.time)?,
     })
 }
 
@@ -417,7 +432,7 @@ fn ticker(w: BinanceTicker) -> Result<Ticker24h, ParseError> {
         volume: qty("v", w.v)?,
         quote_volume: decimal("q", w.q)?,
         change_pct,
-        time: w.time,
+        time: time("E", w.time)?,
     })
 }
 

@@ -176,14 +176,25 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads a quoted decimal (`"90000.01"`) as units of 1e-8 in one pass. Anything the fast
-    /// path does not cover (a sign, more than 11 integer digits, escapes, a bad character)
-    /// comes back as [`Decimal8::Other`] with the string's bytes, for the exact slow parser to
-    /// accept or refuse, so the result always equals `parse_units`.
-    #[inline]
+    /// path does not cover (whitespace, a sign, more than 11 integer digits, escapes, a bad
+    /// character) comes back as [`Decimal8::Other`] with the string's bytes, for the exact slow
+    /// parser to accept or refuse, so the result always equals `parse_units`.
+    #[inline(always)]
     pub(crate) fn decimal(&mut self) -> Result<Decimal8<'a>, ScanError> {
-        self.expect(b'"')?;
-        let start = self.i;
+        match self.decimal_fast() {
+            Some(units) => Ok(Decimal8::Units(units)),
+            None => self.decimal_slow(),
+        }
+    }
+
+    /// The common case: `"<digits>[.<digits>]"` right at the cursor.
+    #[inline(always)]
+    fn decimal_fast(&mut self) -> Option<i64> {
         let b = self.b;
+        if b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let start = self.i + 1;
         let (mut int, mut i) = (0u64, start);
         loop {
             let (v, n) = digits8(b, i);
@@ -194,26 +205,58 @@ impl<'a> Scanner<'a> {
             }
         }
         let n_int = i - start;
-        let (mut frac, mut n_frac, mut exact) = (0u64, 0usize, true);
+        let (mut frac, mut n_frac) = (0u64, 0usize);
         if b.get(i) == Some(&b'.') {
             (frac, n_frac) = digits8(b, i + 1);
             i += 1 + n_frac;
-            // Digits past the 8th must be zeros ("1.000000000" is exact, "1.000000001" is not).
-            while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
-                exact &= c == b'0';
-                i += 1;
-            }
         }
+        // Anything else before the closing quote (a 9th decimal, a bad byte): slow path.
         let closed = b.get(i) == Some(&b'"');
         let units = int
             .wrapping_mul(100_000_000)
             .wrapping_add(frac * POW10[8 - n_frac]);
         let sized = n_int <= 11 && (n_int > 0 || n_frac > 0);
-        if closed && exact && sized && units <= i64::MAX as u64 {
+        if closed && sized && units <= i64::MAX as u64 {
             self.i = i + 1;
-            return Ok(Decimal8::Units(units as i64));
+            return Some(units as i64);
         }
-        self.i = start - 1;
+        None
+    }
+
+    /// A compact `["<decimal>","<decimal>"]` at the cursor, as units; on anything else the
+    /// cursor stays where it was and `None` sends the caller to the general path.
+    #[inline(always)]
+    pub(crate) fn pair_fast(&mut self) -> Option<(i64, i64)> {
+        let start = self.i;
+        let pair = (|| {
+            self.eat(b'[')?;
+            let p = self.decimal_fast()?;
+            self.eat(b',')?;
+            let q = self.decimal_fast()?;
+            self.eat(b']')?;
+            Some((p, q))
+        })();
+        if pair.is_none() {
+            self.i = start;
+        }
+        pair
+    }
+
+    /// Consumes `c` if it is the very next byte.
+    #[inline(always)]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn decimal_slow(&mut self) -> Result<Decimal8<'a>, ScanError> {
+        self.peek()?;
         self.raw_string().map(Decimal8::Other)
     }
 
@@ -332,16 +375,10 @@ impl<'a> Scanner<'a> {
 
 /// Reads up to 8 ASCII digits at `b[i..]`: `(value, count)`. Eight bytes at a time with SWAR
 /// arithmetic when they are available, else byte by byte.
-#[inline]
+#[inline(always)]
 fn digits8(b: &[u8], i: usize) -> (u64, usize) {
     let Some(chunk) = b.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) else {
-        let mut v = 0u64;
-        let mut n = 0;
-        while let Some(&c) = b.get(i + n).filter(|c| c.is_ascii_digit() && n < 8) {
-            v = v * 10 + u64::from(c - b'0');
-            n += 1;
-        }
-        return (v, n);
+        return digits_tail(b, i);
     };
     const LO: u64 = 0x0F0F_0F0F_0F0F_0F0F;
     const HI: u64 = 0xF0F0_F0F0_F0F0_F0F0;
@@ -355,13 +392,30 @@ fn digits8(b: &[u8], i: usize) -> (u64, usize) {
     if n == 0 {
         return (0, 0);
     }
-    // Keep the n digit bytes (the first character is the lowest byte), right-align them as the
-    // last n of eight digits, then combine pairs, quads and the two halves.
-    let d = (v & LO) << (8 * (8 - n));
+    // Keep the n digit bytes (the first character is the lowest byte), right-aligned as the
+    // last n of eight digits.
+    (swar8((v & LO) << (8 * (8 - n))), n)
+}
+
+/// Eight digit bytes (already `& 0x0F`, first character in the lowest byte, most significant)
+/// combined into their value: pairs, quads, then the two halves.
+#[inline(always)]
+fn swar8(d: u64) -> u64 {
     let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
     let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
-    let d = (d.wrapping_mul(10_000) + (d >> 32)) & 0xFFFF_FFFF;
-    (d, n)
+    (d.wrapping_mul(10_000) + (d >> 32)) & 0xFFFF_FFFF
+}
+
+/// [`digits8`] near the end of the input, byte by byte.
+#[cold]
+fn digits_tail(b: &[u8], i: usize) -> (u64, usize) {
+    let mut v = 0u64;
+    let mut n = 0;
+    while let Some(&c) = b.get(i + n).filter(|c| c.is_ascii_digit() && n < 8) {
+        v = v * 10 + u64::from(c - b'0');
+        n += 1;
+    }
+    (v, n)
 }
 
 /// The raw bytes of top-level member `name` of a JSON object, if present.
@@ -425,13 +479,29 @@ mod tests {
         );
     }
 
+    /// The scanner's reading of `text` as a quoted decimal, with nothing after it (the short
+    /// path) and with a frame's usual tail after it (the 16-byte path); both must agree.
     fn fast_then_exact(text: &str) -> Result<i64, ()> {
-        let quoted = format!("\"{text}\"");
-        match Scanner::new(quoted.as_bytes()).decimal() {
-            Ok(Decimal8::Units(u)) => Ok(u),
-            Ok(Decimal8::Other(b)) => crate::domain::num::parse_units(b).map_err(drop),
-            Err(_) => Err(()),
-        }
+        let read = |framed: &str| -> Result<i64, ()> {
+            let mut sc = Scanner::new(framed.as_bytes());
+            let v = match sc.decimal() {
+                Ok(Decimal8::Units(u)) => Ok(u),
+                Ok(Decimal8::Other(b)) => crate::domain::num::parse_units(b).map_err(drop),
+                Err(_) => Err(()),
+            };
+            if v.is_ok() {
+                assert_eq!(
+                    sc.expect(b'#'),
+                    Ok(()),
+                    "cursor after the closing quote: {framed}"
+                );
+            }
+            v
+        };
+        let short = read(&format!("\"{text}\"#"));
+        let long = read(&format!("\"{text}\"#],[\"1.5\",\"2\"]]}}}}"));
+        assert_eq!(short, long, "{text}");
+        short
     }
 
     proptest::proptest! {
@@ -480,6 +550,13 @@ mod tests {
             ".",
             "",
             "007.50",
+            "12345678901",
+            "123456789012",
+            "90000.01",
+            "0.01234567",
+            "1.",
+            "1..2",
+            "1.2.3",
         ] {
             let exact = crate::domain::num::parse_units(t.as_bytes()).map_err(drop);
             assert_eq!(fast_then_exact(t), exact, "{t}");

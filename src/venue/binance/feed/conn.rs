@@ -5,7 +5,7 @@
 use super::books::{Books, Next};
 use super::{Shared, StreamSpec};
 use crate::book::{DepthDiff, DepthSnapshot};
-use crate::domain::{Symbol, TimeMs};
+use crate::domain::{Symbol, Ticker24h, TimeMs};
 use crate::net::{WsClient, WsConfig, WsEvent};
 use crate::venue::binance::depth::decode_depth_update;
 use crate::venue::binance::market_rest::RestError;
@@ -97,7 +97,7 @@ struct Conn {
     desired: HashMap<String, StreamSpec>,
     books: Books,
     /// Last trade id per symbol (drops the repeats of a connection replacement).
-    last_trade: HashMap<Symbol, u64>,
+    last_trade: HashMap<Symbol, Option<u64>>,
     /// Last event time per ticker / kline stream (same reason).
     last_time: HashMap<String, TimeMs>,
     next_control: u64,
@@ -290,7 +290,9 @@ impl Conn {
     fn on_depth(&mut self, symbol: &Symbol, received: TimeMs) {
         let shared = &self.shared;
         if self.diff.time > 0 {
-            shared.stats.on_latency(received - self.diff.time);
+            shared
+                .stats
+                .on_latency(received.saturating_sub(self.diff.time));
         }
         let next = self
             .books
@@ -308,28 +310,15 @@ impl Conn {
     ) -> Result<(), Stop> {
         let ev = match msg {
             MarketMessage::Trade(t) => {
-                let last = self.last_trade.entry(t.symbol.clone()).or_insert(0);
-                if t.id <= *last && *last > 0 {
+                if !self.is_new_trade(t.symbol.clone(), t.id) {
                     return Ok(());
                 }
-                *last = t.id;
-                self.shared.stats.on_latency(received - t.time);
+                self.shared
+                    .stats
+                    .on_latency(received.saturating_sub(t.time));
                 MarketEvent::Trade(t)
             }
-            MarketMessage::Tickers(list) => {
-                for t in list {
-                    let key = stream
-                        .clone()
-                        .unwrap_or_else(|| format!("{}@ticker", t.symbol));
-                    if self.is_new(key, t.time) {
-                        self.shared
-                            .emit(MarketEvent::Ticker(t))
-                            .await
-                            .map_err(|_| Stop)?;
-                    }
-                }
-                return Ok(());
-            }
+            MarketMessage::Tickers(list) => return self.on_tickers(stream, list).await,
             MarketMessage::Kline {
                 symbol,
                 interval,
@@ -366,6 +355,36 @@ impl Conn {
             _ => return Ok(()),
         };
         self.shared.emit(ev).await.map_err(|_| Stop)
+    }
+
+    async fn on_tickers(
+        &mut self,
+        stream: Option<String>,
+        list: Vec<Ticker24h>,
+    ) -> Result<(), Stop> {
+        for t in list {
+            let key = stream
+                .clone()
+                .unwrap_or_else(|| format!("{}@ticker", t.symbol));
+            if self.is_new(key, t.time) {
+                self.shared
+                    .emit(MarketEvent::Ticker(t))
+                    .await
+                    .map_err(|_| Stop)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `true` (and remembered) for a trade id above the last one of `symbol` (a connection
+    /// replacement repeats a few).
+    fn is_new_trade(&mut self, symbol: Symbol, id: u64) -> bool {
+        let last = self.last_trade.entry(symbol).or_insert(None);
+        if last.is_some_and(|l| id <= l) {
+            return false;
+        }
+        *last = Some(id);
+        true
     }
 
     /// `true` (and remembered) when `time` is not older than the last event of `key`.

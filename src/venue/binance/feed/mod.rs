@@ -276,7 +276,8 @@ impl BinanceFeed {
         let core = Arc::new(Core {
             shared,
             mgr: Mutex::new(Manager::default()),
-            runtime: tokio::runtime::Handle::current(),
+            runtime: tokio::runtime::Handle::try_current()
+                .map_err(|_| FeedError::Options("start the feed inside a Tokio runtime".into()))?,
         });
         Ok((Self { core }, MarketReceiver::new(rx, board)))
     }
@@ -331,6 +332,29 @@ impl BinanceFeed {
         s.rest_weight_used = l.used;
         s.rest_weight_limit = l.limit;
         s
+    }
+
+    /// Fetches up to `limit` (≤ 1000) past candles of `symbol` in the background and delivers
+    /// them as one [`MarketEvent::History`] (oldest first), or a notice if that fails. Call it
+    /// when a chart opens or its interval changes; merging with live candles is
+    /// [`crate::series::CandleSeries::backfill`]'s job.
+    pub fn backfill(&self, symbol: Symbol, interval: Interval, limit: u16) {
+        let shared = self.core.shared.clone();
+        self.core.runtime.spawn(async move {
+            let ev = match shared
+                .rest
+                .klines(&symbol, interval, None, None, limit)
+                .await
+            {
+                Ok(candles) => MarketEvent::History {
+                    symbol,
+                    interval,
+                    candles,
+                },
+                Err(e) => Shared::notice(format!("no {interval} history for {symbol}: {e}")),
+            };
+            let _ = shared.emit(ev).await;
+        });
     }
 
     /// The REST client the feed uses (klines backfill, exchangeInfo); shares its limiter.

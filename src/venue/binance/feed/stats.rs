@@ -70,8 +70,10 @@ impl FeedStats {
 
     /// Records the latency of one event (`received - event_time`, ms).
     pub fn on_latency(&self, ms: i64) {
+        // Venue times are outside input: keep absurd values from poisoning the average.
+        let ms = ms.clamp(-86_400_000, 86_400_000);
         self.latency_last_ms.store(ms, Relaxed);
-        let us = ms.saturating_mul(1000);
+        let us = ms * 1000;
         let old = self.latency_ewma_us.load(Relaxed);
         let new = if old == 0 { us } else { old + (us - old) / 16 };
         self.latency_ewma_us.store(new, Relaxed);
@@ -127,82 +129,82 @@ impl FeedStats {
 impl FeedStatsSnapshot {
     /// Prometheus text exposition of these figures, labelled with `venue`.
     pub fn prometheus_text(&self, venue: &str) -> String {
-        let rows: [(&str, &str, &str, i64); 11] = [
-            (
-                "speedtrade_feed_messages_total",
-                "counter",
-                "Market data messages received.",
-                self.messages_total as i64,
-            ),
-            (
-                "speedtrade_feed_messages_per_second",
-                "gauge",
-                "Messages received in the last second.",
-                self.messages_per_sec as i64,
-            ),
-            (
-                "speedtrade_feed_latency_ms",
-                "gauge",
-                "Smoothed event-to-receive latency.",
-                self.latency_ms,
-            ),
-            (
-                "speedtrade_feed_reconnects_total",
-                "counter",
-                "Reconnects after a lost connection.",
-                self.reconnects as i64,
-            ),
-            (
-                "speedtrade_feed_resyncs_total",
-                "counter",
-                "Order book resyncs.",
-                self.resyncs as i64,
-            ),
-            (
-                "speedtrade_feed_malformed_total",
-                "counter",
-                "Frames that could not be parsed.",
-                self.malformed as i64,
-            ),
-            (
-                "speedtrade_feed_connections",
-                "gauge",
-                "Open stream connections.",
-                self.connections as i64,
-            ),
-            (
-                "speedtrade_feed_streams",
-                "gauge",
-                "Subscribed streams.",
-                self.streams as i64,
-            ),
-            (
-                "speedtrade_rest_weight_used",
-                "gauge",
-                "REST request weight used in the current window.",
-                i64::from(self.rest_weight_used),
-            ),
-            (
-                "speedtrade_rest_weight_limit",
-                "gauge",
-                "REST request weight limit of that window.",
-                i64::from(self.rest_weight_limit),
-            ),
-            (
-                "speedtrade_feed_latency_last_ms",
-                "gauge",
-                "Latency of the last timed event.",
-                self.latency_last_ms,
-            ),
+        let values = [
+            self.messages_total as i64,
+            self.messages_per_sec as i64,
+            self.latency_ms,
+            self.latency_last_ms,
+            self.reconnects as i64,
+            self.resyncs as i64,
+            self.malformed as i64,
+            self.connections as i64,
+            self.streams as i64,
+            i64::from(self.rest_weight_used),
+            i64::from(self.rest_weight_limit),
         ];
         let mut out = String::new();
-        for (name, kind, help, value) in rows {
+        for ((name, kind, help), value) in METRICS.iter().zip(values) {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
             let _ = writeln!(out, "{name}{{venue=\"{venue}\"}} {value}");
         }
         out
     }
 }
+
+/// Name, type and help of each metric, in [`FeedStatsSnapshot::prometheus_text`]'s order.
+const METRICS: [(&str, &str, &str); 11] = [
+    (
+        "speedtrade_feed_messages_total",
+        "counter",
+        "Market data messages received.",
+    ),
+    (
+        "speedtrade_feed_messages_per_second",
+        "gauge",
+        "Messages received in the last second.",
+    ),
+    (
+        "speedtrade_feed_latency_ms",
+        "gauge",
+        "Smoothed event-to-receive latency.",
+    ),
+    (
+        "speedtrade_feed_latency_last_ms",
+        "gauge",
+        "Latency of the last timed event.",
+    ),
+    (
+        "speedtrade_feed_reconnects_total",
+        "counter",
+        "Reconnects after a lost connection.",
+    ),
+    (
+        "speedtrade_feed_resyncs_total",
+        "counter",
+        "Order book resyncs.",
+    ),
+    (
+        "speedtrade_feed_malformed_total",
+        "counter",
+        "Frames that could not be parsed.",
+    ),
+    (
+        "speedtrade_feed_connections",
+        "gauge",
+        "Open stream connections.",
+    ),
+    ("speedtrade_feed_streams", "gauge", "Subscribed streams."),
+    (
+        "speedtrade_rest_weight_used",
+        "gauge",
+        "REST weight used in the current window.",
+    ),
+    (
+        "speedtrade_rest_weight_limit",
+        "gauge",
+        "REST weight limit of that window.",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
