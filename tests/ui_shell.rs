@@ -5,7 +5,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use speedtrade::app::{Action, AppState, KeyMap, KeyPress, update};
 use speedtrade::config;
-use speedtrade::domain::{BookTop, Level, Price, Qty, Side, Symbol, Trade, VenueId};
+use speedtrade::domain::{BookTop, Level, Price, Qty, Side, Symbol, Trade, VenueId, notional};
 use speedtrade::venue::{ConnState, MarketEvent};
 
 /// 2023-11-14 22:13:20 UTC.
@@ -185,7 +185,11 @@ fn candles() -> Vec<speedtrade::domain::Candle> {
                 low: cents(lo),
                 close: cents(price),
                 volume: Qty::parse(&format!("{}.5", 3 + (i * 7) % 11)).unwrap(),
-                quote_volume: Default::default(),
+                quote_volume: notional(
+                    cents(price),
+                    Qty::parse(&format!("{}.5", 3 + (i * 7) % 11)).unwrap(),
+                )
+                .unwrap(),
                 trades: 10,
                 closed: true,
             }

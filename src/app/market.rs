@@ -2,8 +2,6 @@
 
 use super::command::Command;
 use super::state::{AppState, Level};
-use super::view::CANDLE_CAP;
-use crate::domain::Candle;
 use crate::venue::{ConnState, MarketEvent};
 
 /// Applies one market event.
@@ -15,6 +13,10 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
             let view = state.markets.entry(t.symbol.clone()).or_default();
             view.set_last(t.price, t.time);
             view.observe(t.price, t.qty);
+            for series in view.candles.values_mut() {
+                series.on_trade(&t);
+                series.as_slice();
+            }
             view.tape.push_front(t);
             view.tape.truncate(cap);
         }
@@ -37,15 +39,18 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
         } => {
             let view = state.markets.entry(symbol).or_default();
             view.observe(candle.high, candle.volume);
-            merge_candles(view.candles.entry(interval).or_default(), vec![candle]);
+            let series = view.series(interval);
+            series.on_candle(candle);
+            series.as_slice();
         }
         MarketEvent::History {
             symbol,
             interval,
             candles,
         } => {
-            let view = state.markets.entry(symbol).or_default();
-            merge_candles(view.candles.entry(interval).or_default(), candles);
+            let series = state.markets.entry(symbol).or_default().series(interval);
+            series.backfill(candles);
+            series.as_slice();
         }
         MarketEvent::Connection { venue, state: conn } => {
             let level = match &conn {
@@ -61,20 +66,6 @@ pub fn on_market(state: &mut AppState, ev: MarketEvent) -> Vec<Command> {
         }
     }
     Vec::new()
-}
-
-/// Merges candles (oldest first) into `list`: a candle with an open time already present
-/// replaces it, newer ones are appended; the oldest are dropped past [`CANDLE_CAP`].
-pub fn merge_candles(list: &mut Vec<Candle>, new: Vec<Candle>) {
-    for c in new {
-        match list.binary_search_by_key(&c.open_time, |x| x.open_time) {
-            Ok(i) => list[i] = c,
-            Err(i) => list.insert(i, c),
-        }
-    }
-    if list.len() > CANDLE_CAP {
-        list.drain(..list.len() - CANDLE_CAP);
-    }
 }
 
 /// A short description of a connection state for the status bar and log.

@@ -7,6 +7,7 @@ pub use super::view::{MarketView, PriceMove, WatchSort};
 use crate::config::{ClockZone, Config, Mode, ThemeName};
 use crate::domain::{Instrument, Interval, Price, Symbol, TimeInForce, TimeMs, VenueId};
 use crate::orders::OrderDraft;
+use crate::series::IndicatorConfig;
 use crate::venue::ConnState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -199,6 +200,8 @@ pub struct Settings {
     pub book_levels: u16,
     /// Trades kept in the tape.
     pub tape_len: usize,
+    /// Chart overlays.
+    pub indicators: IndicatorConfig,
 }
 
 /// How the chart is viewed.
@@ -287,6 +290,16 @@ pub struct AppState {
     pub blotter: Blotter,
 }
 
+/// The chart overlays the `[indicators]` config asks for.
+pub fn indicator_config(c: &crate::config::Indicators) -> IndicatorConfig {
+    IndicatorConfig {
+        sma: vec![c.sma_fast, c.sma_slow],
+        ema: vec![c.ema],
+        vwap: if c.vwap { vec![0] } else { Vec::new() },
+        cross: Some((c.sma_fast, c.sma_slow)),
+    }
+}
+
 /// Log lines kept for the log tab.
 pub const LOG_CAP: usize = 500;
 
@@ -315,6 +328,7 @@ impl AppState {
                 clock: ui.clock,
                 book_levels: ui.book_levels,
                 tape_len: ui.tape_len,
+                indicators: indicator_config(&config.indicators),
             },
             keymap,
             mode: config.general.mode,

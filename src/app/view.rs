@@ -1,6 +1,7 @@
 //! Per-symbol market views (last price, ticker, book, tape, sparkline) and watchlist ordering.
 
 use crate::domain::{BookTop, Candle, Interval, Price, Symbol, Ticker24h, TimeMs, Trade};
+use crate::series::CandleSeries;
 use std::collections::{HashMap, VecDeque};
 
 /// Candles kept per symbol and interval.
@@ -19,7 +20,7 @@ pub enum PriceMove {
 }
 
 /// What the app knows about one symbol's market.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MarketView {
     /// Last trade price.
     pub last: Option<Price>,
@@ -35,8 +36,9 @@ pub struct MarketView {
     pub spark: VecDeque<Price>,
     /// The minute of the newest spark point.
     pub spark_minute: i64,
-    /// Candles per interval, oldest first, bounded by [`CANDLE_CAP`].
-    pub candles: HashMap<Interval, Vec<Candle>>,
+    /// Candle series per interval (created when a chart first asks for one), fed by the
+    /// kline stream, REST backfill and every trade.
+    pub candles: HashMap<Interval, CandleSeries>,
     /// Decimals to show prices with: the most seen so far (or the instrument's tick).
     pub price_dp: u32,
     /// Decimals to show quantities with.
@@ -44,6 +46,21 @@ pub struct MarketView {
 }
 
 impl MarketView {
+    /// The candles of `interval`, oldest first (empty until a chart asked for them).
+    pub fn chart(&self, interval: Interval) -> &[Candle] {
+        // `update` keeps every series contiguous, so the first slice is all of it.
+        self.candles
+            .get(&interval)
+            .map_or(&[], |s| s.candles().as_slices().0)
+    }
+
+    /// The series of `interval`, created on first use.
+    pub fn series(&mut self, interval: Interval) -> &mut CandleSeries {
+        self.candles
+            .entry(interval)
+            .or_insert_with(|| CandleSeries::new(interval, CANDLE_CAP))
+    }
+
     /// Widens the display decimals to fit `price` and `qty`.
     pub fn observe(&mut self, price: Price, qty: crate::domain::Qty) {
         self.price_dp = self.price_dp.max(price.natural_dp());

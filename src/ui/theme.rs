@@ -41,6 +41,8 @@ pub struct Theme {
     pub bid_bar: Style,
     /// Cumulative depth bars on the ask side.
     pub ask_bar: Style,
+    /// Indicator lines, in overlay order.
+    pub overlays: [Style; 4],
     /// Border characters.
     pub borders: border::Set<'static>,
 }
@@ -69,6 +71,12 @@ impl Theme {
                 flash_down: Style::new().add_modifier(Modifier::REVERSED),
                 bid_bar: Style::new().add_modifier(Modifier::DIM),
                 ask_bar: Style::new().add_modifier(Modifier::DIM),
+                overlays: [
+                    Style::new(),
+                    Style::new().add_modifier(Modifier::BOLD),
+                    Style::new().add_modifier(Modifier::DIM),
+                    Style::new().add_modifier(Modifier::ITALIC),
+                ],
                 borders,
             },
             ThemeName::Dark | ThemeName::Light => {
@@ -101,6 +109,12 @@ impl Theme {
                     flash_down: Style::new().bg(Color::Indexed(52)),
                     bid_bar: Style::new().fg(Color::Indexed(22)),
                     ask_bar: Style::new().fg(Color::Indexed(52)),
+                    overlays: [
+                        Style::new().fg(Color::Yellow),
+                        Style::new().fg(Color::Magenta),
+                        Style::new().fg(Color::Cyan),
+                        Style::new().fg(Color::Blue),
+                    ],
                     borders,
                 }
             }

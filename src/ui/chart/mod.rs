@@ -6,8 +6,9 @@ pub mod plot;
 use super::status::clock_text;
 use super::theme::Theme;
 use super::widgets::{compact_decimal, empty_state, pane_block};
-use crate::app::{AppState, Pane};
+use crate::app::{AppState, Pane, PriceMove};
 use crate::domain::{Candle, Interval};
+use crate::series::{CrossKind, overlays};
 use plot::{CandleChart, PlotStyle};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -89,9 +90,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let view = s.selected_market();
-    let candles: &[Candle] = view
-        .and_then(|v| v.candles.get(&s.chart.interval))
-        .map_or(&[], Vec::as_slice);
+    let candles: &[Candle] = view.map_or(&[], |v| v.chart(s.chart.interval));
     if candles.is_empty() {
         let msg = format!(
             "{} {} candles appear here once market data arrives.",
@@ -112,10 +111,33 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         Constraint::Length(1),
     ])
     .areas(inner);
+    let (lines, cross_list) = overlays(candles, &s.settings.indicators);
+    let overlay_styles = th.overlays;
+    let plotted: Vec<plot::Overlay> = lines
+        .iter()
+        .zip(overlay_styles.iter().cycle())
+        .map(|(o, style)| plot::Overlay {
+            values: &o.values,
+            style: *style,
+        })
+        .collect();
+    let crosses: Vec<(usize, PriceMove)> = cross_list
+        .iter()
+        .map(|c| {
+            (
+                c.index,
+                if c.kind == CrossKind::Up {
+                    PriceMove::Up
+                } else {
+                    PriceMove::Down
+                },
+            )
+        })
+        .collect();
     let chart = CandleChart {
         candles,
-        overlays: &[],
-        crosses: &[],
+        overlays: &plotted,
+        crosses: &crosses,
         zoom: s.chart.zoom,
         offset: s.chart.offset,
         line_mode: s.chart.line_mode,
@@ -128,10 +150,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         },
     };
     let (start, n) = chart.window(body.width);
-    f.render_widget(
-        Paragraph::new(header(s, &candles[..start + n], dp, th)),
-        head,
-    );
+    let mut head_line = header(s, &candles[..start + n], dp, th);
+    for (o, style) in lines.iter().zip(overlay_styles.iter().cycle()) {
+        head_line
+            .spans
+            .push(Span::styled(format!(" • {}", o.label), *style));
+    }
+    f.render_widget(Paragraph::new(head_line), head);
     let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
     f.render_widget(chart, body);
     f.render_widget(Paragraph::new(Span::styled(axis_text, th.muted)), axis);

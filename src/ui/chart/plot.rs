@@ -33,7 +33,7 @@ pub struct PlotStyle {
 pub struct CandleChart<'a> {
     /// Candles, oldest first.
     pub candles: &'a [Candle],
-    /// Indicator lines.
+    /// Indicator lines (the price scale follows the candles; points outside it are skipped).
     pub overlays: &'a [Overlay<'a>],
     /// Fast/slow crosses: (candle index, direction).
     pub crosses: &'a [(usize, PriceMove)],
@@ -81,7 +81,7 @@ impl CandleChart<'_> {
     fn price_range(&self, start: usize, n: usize) -> (f64, f64) {
         let mut lo = f64::MAX;
         let mut hi = f64::MIN;
-        for (i, c) in self.candles[start..start + n].iter().enumerate() {
+        for c in &self.candles[start..start + n] {
             let (l, h) = if self.line_mode {
                 (c.close, c.close)
             } else {
@@ -89,12 +89,6 @@ impl CandleChart<'_> {
             };
             lo = lo.min(l.to_f64_lossy());
             hi = hi.max(h.to_f64_lossy());
-            for o in self.overlays {
-                if let Some(Some(v)) = o.values.get(start + i) {
-                    lo = lo.min(*v);
-                    hi = hi.max(*v);
-                }
-            }
         }
         (lo, hi)
     }
@@ -166,7 +160,10 @@ impl Widget for CandleChart<'_> {
                 );
             }
             for o in self.overlays {
-                if let Some(Some(v)) = o.values.get(start + i) {
+                // The scale follows the candles; an overlay outside it is not drawn.
+                if let Some(Some(v)) = o.values.get(start + i)
+                    && (scale.lo..=scale.hi).contains(v)
+                {
                     let y = scale.row(*v);
                     if is_blank(buf, mid, y) {
                         put(buf, mid, y, '•', o.style);
