@@ -28,7 +28,8 @@ pub enum Cmd {
     /// Open the terminal UI (the default).
     Tui,
     /// Start the built-in exchange simulator and open the UI against it (no network needed).
-    Demo,
+    /// Takes the simulator's flags, e.g. `--rate 1000` or fault flags.
+    Demo(crate::sim::SimArgs),
     /// Run the exchange simulator (Binance Spot protocol on 127.0.0.1) until killed.
     Sim(crate::sim::SimArgs),
     /// Print one JSON line per order book change for a symbol.

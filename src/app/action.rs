@@ -2,7 +2,7 @@
 //! raw input, timer ticks, and results from the network and the brokers.
 
 use super::keymap::KeyPress;
-use super::state::Level;
+use super::state::{FeedReport, Level};
 use crate::domain::{Fill, Instrument, Order, TimeMs};
 use crate::venue::MarketEvent;
 
@@ -192,6 +192,8 @@ pub enum Action {
     Instruments(Vec<Instrument>),
     /// A message for the user from the runtime (order errors, retries, key problems).
     Notice(Level, String),
+    /// The market feed's counters (once a second).
+    FeedStats(FeedReport),
 }
 
 #[cfg(test)]

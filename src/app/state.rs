@@ -222,10 +222,29 @@ pub struct ChartView {
 pub struct FeedStats {
     /// Market messages in the last full second.
     pub msgs_per_s: u32,
-    /// Messages counted in the current second.
+    /// Events counted by the app in the current second (used when the feed reports no rate).
     pub msgs_this_s: u32,
-    /// Venue event time to local receive, last seen.
+    /// Venue event time to local receive.
     pub latency_ms: Option<i64>,
+    /// Reconnects since start.
+    pub reconnects: u64,
+    /// Book resyncs since start.
+    pub resyncs: u64,
+    /// The feed reports its own counters (then the app does not count).
+    pub from_feed: bool,
+}
+
+/// Counters a feed reports once a second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FeedReport {
+    /// Messages in the last full second.
+    pub msgs_per_s: u32,
+    /// Smoothed latency.
+    pub latency_ms: i64,
+    /// Reconnects since start.
+    pub reconnects: u64,
+    /// Book resyncs since start.
+    pub resyncs: u64,
 }
 
 /// Everything the screen shows.
@@ -277,6 +296,8 @@ pub struct AppState {
     pub size: (u16, u16),
     /// Set when the user asked to leave.
     pub quit: bool,
+    /// Running against the built-in simulator (`speedtrade demo`): the badge says DEMO.
+    pub demo: bool,
     /// Instruments by symbol (filters for the ticket), as the venues report them.
     pub instruments: HashMap<Symbol, Instrument>,
     /// Limits and fees the ticket checks.
@@ -360,6 +381,7 @@ impl AppState {
             now,
             size: (80, 24),
             quit: false,
+            demo: false,
             instruments: HashMap::new(),
             rules: TicketRules {
                 max_notional: config.trading.max_notional,

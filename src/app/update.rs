@@ -19,12 +19,21 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::User(a) => on_user(state, a),
         Action::Tick(now) => {
             state.now = now;
-            state.feed.msgs_per_s = std::mem::take(&mut state.feed.msgs_this_s);
+            let counted = std::mem::take(&mut state.feed.msgs_this_s);
+            if !state.feed.from_feed {
+                state.feed.msgs_per_s = counted;
+            }
             if state.flash.as_ref().is_some_and(|f| f.until <= now) {
                 state.flash = None;
             }
             for view in state.markets.values_mut() {
                 view.moved = None;
+            }
+            if let Some(view) = state.markets.get_mut(&state.selected)
+                && let Some(series) = view.candles.get_mut(&state.chart.interval)
+            {
+                series.roll(now);
+                series.as_slice();
             }
             Vec::new()
         }
@@ -57,6 +66,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
                 view.qty_dp = view.qty_dp.max(i.qty_dp());
                 state.instruments.insert(i.symbol.clone(), i);
             }
+            Vec::new()
+        }
+        Action::FeedStats(r) => {
+            let f = &mut state.feed;
+            f.from_feed = true;
+            f.msgs_per_s = r.msgs_per_s;
+            f.latency_ms = Some(r.latency_ms);
+            f.reconnects = r.reconnects;
+            f.resyncs = r.resyncs;
             Vec::new()
         }
         Action::Notice(level, text) => {

@@ -1,5 +1,6 @@
 //! Running the subcommands: each gets the loaded config and paths and returns an exit code.
 
+mod demo;
 mod keys;
 mod market;
 mod order;
@@ -29,7 +30,8 @@ pub async fn dispatch(
     }
     let config = config?;
     match cmd {
-        None | Some(Cmd::Tui) => tui::run(config, paths).await,
+        None | Some(Cmd::Tui) => tui::run(config, paths, tui::TuiSetup::default()).await,
+        Some(Cmd::Demo(args)) => demo::run(args, config, paths).await,
         Some(Cmd::Sim(args)) => {
             crate::sim::run(args).await?;
             Ok(ExitCode::SUCCESS)

@@ -1,11 +1,27 @@
-//! `speedtrade` / `speedtrade tui`: builds the start state and runs the terminal UI.
+//! `speedtrade` / `speedtrade tui`, and the UI behind `speedtrade demo`: builds the start
+//! state, opens the trading session and the market feed, and runs the terminal UI.
 
-use crate::app::{AppState, KeyMap};
+use crate::app::{Action, AppState, Command, KeyMap, Level};
 use crate::config::{Config, Paths};
-use crate::domain::now_ms;
+use crate::domain::{Symbol, now_ms};
+use crate::runtime::live::LiveMarket;
+use crate::runtime::market::load_instruments;
+use crate::runtime::{BinanceAccess, Session, configured_broker};
+use crate::store::OrderFilter;
 use crate::tui::{self, Wiring};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How the UI is started.
+#[derive(Default)]
+pub struct TuiSetup {
+    /// Trade on this Binance account instead of the configured broker (the demo simulator).
+    pub binance: Option<BinanceAccess>,
+    /// Show the DEMO badge.
+    pub demo: bool,
+}
 
 /// `NO_COLOR` set to anything non-empty turns colours off (https://no-color.org).
 pub fn no_color() -> bool {
@@ -13,25 +29,145 @@ pub fn no_color() -> bool {
 }
 
 /// Runs the TUI with the given config.
-pub async fn run(config: Config, paths: Paths) -> anyhow::Result<ExitCode> {
+pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Result<ExitCode> {
     let keymap = KeyMap::from_table(&config.keys).map_err(|(k, e)| anyhow::anyhow!("{k}: {e}"))?;
-    let state = AppState::new(&config, keymap, no_color(), now_ms());
-    tracing::info!(data_dir = %paths.data_dir.display(), "terminal UI starting");
-    let (_market_tx, market_rx) = mpsc::channel(4096);
-    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
-    let commands = tokio::spawn(async move {
-        while let Some(cmd) = cmd_rx.recv().await {
-            tracing::debug!(?cmd, "command");
+    let broker = if setup.binance.is_some() {
+        crate::domain::VenueId::Binance
+    } else {
+        configured_broker(&config)
+    };
+    let session = Arc::new(Session::open(&config, &paths, broker, setup.binance).await?);
+    let mut state = AppState::new(&config, keymap, no_color(), now_ms());
+    state.broker = broker;
+    state.demo = setup.demo;
+    tracing::info!(data_dir = %paths.data_dir.display(), %broker, demo = setup.demo, "terminal UI starting");
+
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    load_blotter(&session, &events_tx);
+    let forward = session.forward_events(events_tx.clone());
+    let reconcile = tokio::spawn({
+        let s = session.clone();
+        async move { s.reconcile().await }
+    });
+    let (market, source) = LiveMarket::start(
+        &config,
+        &state.watchlist,
+        &state.selected,
+        state.chart.interval,
+        &events_tx,
+    )?;
+    spawn_instruments(&config, &session, state.watchlist.clone(), &events_tx);
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let effects = tokio::spawn(effects(
+        EffectsCtx {
+            config,
+            session: session.clone(),
+            market,
+            app: events_tx,
+            selected: state.selected.clone(),
+            watchlist: state.watchlist.clone(),
+            interval: state.chart.interval,
+        },
+        cmd_rx,
+    ));
+    let tap_session = session.clone();
+    let wiring = Wiring {
+        market: source,
+        events: events_rx,
+        commands: cmd_tx,
+        tap: Box::new(move |ev| tap_session.on_market(ev)),
+    };
+    let result = tui::run(state, wiring).await;
+    for task in [forward, reconcile, effects] {
+        task.abort();
+    }
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Open orders, recent history and fills from the journal, for the blotter tabs at start.
+fn load_blotter(session: &Session, app: &mpsc::UnboundedSender<Action>) {
+    let m = &session.manager;
+    let recent = m
+        .orders(&OrderFilter {
+            limit: 200,
+            ..Default::default()
+        })
+        .unwrap_or_default();
+    for o in recent.into_iter().rev() {
+        let _ = app.send(Action::Order(Box::new(o)));
+    }
+    let since = now_ms() - 7 * 24 * 3600 * 1000;
+    for f in m.store().fills_since(since).unwrap_or_default() {
+        let _ = app.send(Action::Fill(f));
+    }
+}
+
+/// Loads instrument rules for the watchlist (ticket checks, price decimals) in the background.
+fn spawn_instruments(
+    config: &Config,
+    session: &Arc<Session>,
+    symbols: Vec<Symbol>,
+    app: &mpsc::UnboundedSender<Action>,
+) {
+    let (config, session, app) = (config.clone(), session.clone(), app.clone());
+    tokio::spawn(async move {
+        match load_instruments(&config, &session.manager, session.broker, &symbols).await {
+            Ok(list) => {
+                let _ = app.send(Action::Instruments(list));
+            }
+            Err(e) => {
+                let _ = app.send(Action::Notice(Level::Warn, format!("{e:#}")));
+            }
         }
     });
-    tui::run(
-        state,
-        Wiring {
-            market: market_rx,
-            commands: cmd_tx,
-        },
-    )
-    .await?;
-    commands.abort();
-    Ok(ExitCode::SUCCESS)
+}
+
+/// What the effects task needs.
+struct EffectsCtx {
+    config: Config,
+    session: Arc<Session>,
+    market: LiveMarket,
+    app: mpsc::UnboundedSender<Action>,
+    selected: Symbol,
+    watchlist: Vec<Symbol>,
+    interval: crate::domain::Interval,
+}
+
+/// Runs the commands `update` asks for, and reports the feed's counters once a second.
+async fn effects(mut cx: EffectsCtx, mut commands: mpsc::UnboundedReceiver<Command>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                Some(cmd) => perform(&mut cx, cmd),
+                None => return,
+            },
+            _ = tick.tick() => {
+                if let Some(report) = cx.market.report() {
+                    let _ = cx.app.send(Action::FeedStats(report));
+                }
+            }
+        }
+    }
+}
+
+fn perform(cx: &mut EffectsCtx, cmd: Command) {
+    match cmd {
+        Command::SelectSymbol(sym) => {
+            let prev = std::mem::replace(&mut cx.selected, sym.clone());
+            cx.market
+                .select(&prev, &sym, &cx.watchlist, cx.interval, &cx.app);
+            spawn_instruments(&cx.config, &cx.session, vec![sym], &cx.app);
+        }
+        Command::ChartInterval(sym, interval) => {
+            cx.interval = interval;
+            cx.market.chart(&sym, interval, &cx.app);
+        }
+        other @ (Command::PlaceOrder(_)
+        | Command::CancelOrder { .. }
+        | Command::CancelAll { .. }) => {
+            cx.session.perform(other, cx.app.clone());
+        }
+        Command::Quit | Command::ClearScreen | Command::Bell => {}
+    }
 }

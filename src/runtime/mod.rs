@@ -3,6 +3,7 @@
 //! streams, and the effects layer that runs `update`'s order commands.
 
 mod brokers;
+pub mod live;
 pub mod market;
 
 pub use brokers::BinanceAccess;
@@ -26,8 +27,9 @@ pub struct Session {
     pub paper: Arc<PaperBroker>,
     /// Where orders from the ticket go.
     pub broker: VenueId,
-    /// Push-stream tasks and handles kept alive for the session.
-    _keep: Vec<Box<dyn std::any::Any + Send>>,
+    /// Push-stream tasks and handles kept alive for the session (in a mutex only so that a
+    /// shared session is `Sync`; nothing locks it).
+    _keep: std::sync::Mutex<Vec<Box<dyn std::any::Any + Send>>>,
 }
 
 impl Session {
@@ -68,7 +70,7 @@ impl Session {
             manager,
             paper,
             broker,
-            _keep: keep,
+            _keep: std::sync::Mutex::new(keep),
         })
     }
 

@@ -3,7 +3,10 @@
 //! only when something changed.
 
 pub mod input;
+pub mod source;
 pub mod terminal;
+
+pub use source::MarketSource;
 
 use crate::app::{Action, AppState, Command, update};
 use crate::domain::now_ms;
@@ -11,19 +14,92 @@ use crate::venue::MarketEvent;
 use crossterm::{execute, terminal as ct};
 use std::io::Write;
 use std::time::Duration;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
+use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
 
 /// Most market events handled between two looks at the keyboard.
 const MARKET_BATCH: usize = 512;
 
-/// Where the loop gets market data and sends the commands it does not handle itself.
+/// Where the loop gets market data and other results, and sends the commands it does not
+/// handle itself.
 pub struct Wiring {
     /// Market events (bounded; the feed conflates book updates).
-    pub market: mpsc::Receiver<MarketEvent>,
+    pub market: Box<dyn MarketSource>,
+    /// Results from the rest of the program: orders, fills, instruments, notices, stats.
+    pub events: mpsc::UnboundedReceiver<Action>,
     /// Commands for the rest of the program (feeds, order manager).
     pub commands: mpsc::UnboundedSender<Command>,
+    /// Sees every market event before `update` does (the paper broker fills against it).
+    pub tap: Box<dyn Fn(&MarketEvent) + Send>,
+}
+
+/// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT.
+struct Signals {
+    term: Signal,
+    hup: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+}
+
+/// Everything the loop waits on besides the terminal.
+struct Inputs {
+    keys: mpsc::UnboundedReceiver<Action>,
+    signals: Signals,
+    clock: Interval,
+    batch: Vec<MarketEvent>,
+    market_open: bool,
+    events_open: bool,
+}
+
+/// What woke the loop.
+enum Wake {
+    Actions(Vec<Action>),
+    Draw,
+}
+
+impl Inputs {
+    /// Waits for the next thing to do. Keys first, so data never starves input; a due frame
+    /// before more data, so data never starves drawing.
+    async fn next(&mut self, w: &mut Wiring, draw_at: Option<Instant>) -> Wake {
+        let mut out = Vec::new();
+        tokio::select! {
+            biased;
+            Some(a) = self.keys.recv() => {
+                out.push(a);
+                while let Ok(a) = self.keys.try_recv() { out.push(a); }
+            }
+            _ = self.signals.term.recv() => out.push(Action::Signal("SIGTERM")),
+            _ = self.signals.hup.recv() => out.push(Action::Signal("SIGHUP")),
+            _ = self.signals.int.recv() => out.push(Action::Signal("SIGINT")),
+            _ = sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => return Wake::Draw,
+            _ = self.clock.tick() => out.push(Action::Tick(now_ms())),
+            a = w.events.recv(), if self.events_open => match a {
+                Some(a) => {
+                    out.push(a);
+                    while let Ok(a) = w.events.try_recv() { out.push(a); }
+                }
+                None => self.events_open = false,
+            },
+            n = w.market.recv_batch(&mut self.batch, MARKET_BATCH), if self.market_open => {
+                if n == 0 { self.market_open = false; }
+                for ev in self.batch.drain(..) {
+                    (w.tap)(&ev);
+                    out.push(Action::Market(ev));
+                }
+            }
+        }
+        Wake::Actions(out)
+    }
 }
 
 /// Runs the TUI until the user quits or a signal arrives; restores the terminal on the way out.
@@ -31,51 +107,42 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
     let mut guard = terminal::TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
-    let (input_tx, mut input_rx) = mpsc::unbounded_channel();
+    let (input_tx, keys) = mpsc::unbounded_channel();
     let input_task = tokio::spawn(input::run(input_tx));
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-
     let budget = Duration::from_secs(1) / state.settings.fps.max(1);
-    let first_tick =
-        Instant::now() + Duration::from_millis(1000 - (now_ms().rem_euclid(1000)) as u64);
-    let mut clock = interval_at(first_tick, Duration::from_secs(1));
+    let to_next_second = 1000 - now_ms().rem_euclid(1000) as u64;
+    let mut clock = interval_at(
+        Instant::now() + Duration::from_millis(to_next_second),
+        Duration::from_secs(1),
+    );
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut dirty = true;
-    let mut next_draw = Instant::now();
-    let mut batch = Vec::with_capacity(MARKET_BATCH);
-    let mut market_open = true;
-
+    let mut inputs = Inputs {
+        keys,
+        signals: Signals::new()?,
+        clock,
+        batch: Vec::with_capacity(MARKET_BATCH),
+        market_open: true,
+        events_open: true,
+    };
+    // Draw at most once per frame budget, and only when something changed.
+    let mut draw_at = Some(Instant::now());
+    let mut last_draw = Instant::now() - budget;
     while !state.quit {
-        let mut actions = Vec::new();
-        tokio::select! {
-            biased;
-            Some(a) = input_rx.recv() => {
-                actions.push(a);
-                while let Ok(a) = input_rx.try_recv() { actions.push(a); }
-            }
-            _ = sigterm.recv() => actions.push(Action::Signal("SIGTERM")),
-            _ = sighup.recv() => actions.push(Action::Signal("SIGHUP")),
-            _ = sigint.recv() => actions.push(Action::Signal("SIGINT")),
-            _ = sleep_until(next_draw), if dirty => {
+        match inputs.next(&mut wiring, draw_at).await {
+            Wake::Draw => {
                 draw(&mut guard, &state)?;
-                dirty = false;
-                next_draw = Instant::now() + budget;
-                continue;
+                last_draw = Instant::now();
+                draw_at = None;
             }
-            _ = clock.tick() => actions.push(Action::Tick(now_ms())),
-            n = wiring.market.recv_many(&mut batch, MARKET_BATCH), if market_open => {
-                if n == 0 { market_open = false; }
-                actions.extend(batch.drain(..).map(Action::Market));
-            }
-        }
-        for action in actions {
-            for cmd in update(&mut state, action) {
-                perform(cmd, &mut guard, &wiring)?;
+            Wake::Actions(actions) => {
+                for action in actions {
+                    for cmd in update(&mut state, action) {
+                        perform(cmd, &mut guard, &wiring)?;
+                    }
+                }
+                draw_at.get_or_insert(last_draw + budget);
             }
         }
-        dirty = true;
     }
     input_task.abort();
     drop(guard);

@@ -51,7 +51,7 @@ pub fn areas(area: Rect) -> Option<Areas> {
         Constraint::Length(bottom_h),
     ])
     .areas(area);
-    let side_w = (area.width / 5).clamp(22, 34);
+    let side_w = (area.width / 5).clamp(24, 44);
     let right_w = (area.width / 4).clamp(26, 44);
     let [left, chart, right] = Layout::horizontal([
         Constraint::Length(side_w),

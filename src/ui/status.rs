@@ -26,14 +26,21 @@ pub fn clock_text(now_ms: i64, zone: ClockZone) -> String {
     }
 }
 
-/// Draws the status bar into a one-line area.
-pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
-    f.render_widget(Paragraph::new("").style(th.bar), area);
-    let badge = if s.is_live() {
+/// The account badge: DEMO (the simulator), LIVE (real money, red) or PAPER.
+pub fn badge(s: &AppState, th: &Theme) -> Span<'static> {
+    if s.demo {
+        Span::styled(" DEMO ", th.paper)
+    } else if s.is_live() {
         Span::styled(" LIVE ", th.live)
     } else {
         Span::styled(" PAPER ", th.paper)
-    };
+    }
+}
+
+/// Draws the status bar into a one-line area.
+pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    f.render_widget(Paragraph::new("").style(th.bar), area);
+    let badge = badge(s, th);
     let clock = clock_text(s.now, s.settings.clock);
     let right_w = (badge.width() + clock.len() + 2) as u16;
     let [left, right] =
@@ -62,6 +69,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         format!("│ {} msg/s ", compact(u64::from(s.feed.msgs_per_s))),
         th.bar,
     ));
+    if s.feed.reconnects + s.feed.resyncs > 0 {
+        let text = format!(
+            "│ {} reconn · {} resync ",
+            s.feed.reconnects, s.feed.resyncs
+        );
+        spans.push(Span::styled(text, th.bar));
+    }
     match &s.flash {
         Some(flash) => {
             let st = match flash.level {

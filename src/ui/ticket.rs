@@ -72,11 +72,7 @@ pub fn draw_ticket(f: &mut Frame, area: Rect, s: &AppState, t: &Ticket, th: &The
     let popup = centered(area, 66, 16);
     f.render_widget(Clear, popup);
     let side_style = if t.side == Side::Buy { th.up } else { th.down };
-    let mode = if s.is_live() {
-        Span::styled(" LIVE ", th.live)
-    } else {
-        Span::styled(" PAPER ", th.paper)
-    };
+    let mode = super::status::badge(s, th);
     let title = Line::from(vec![
         Span::styled(
             format!(" {} {} ", t.side.as_str().to_uppercase(), t.symbol),

@@ -13,19 +13,40 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 
-/// Column widths for a given inner width: (symbol, last, change, volume, spark).
-fn columns(w: usize) -> (usize, usize, usize, usize, usize) {
-    let (sym, chg) = (9.min(w), 8);
-    let rest = w.saturating_sub(sym + chg);
-    let (vol, spark) = if rest >= 28 {
-        (7, rest - 10 - 7 - 1)
-    } else if rest >= 18 {
-        (7, 0)
+/// Column widths: (symbol, last, change, volume, sparkline), 0 for a column left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cols {
+    sym: usize,
+    last: usize,
+    chg: usize,
+    vol: usize,
+    spark: usize,
+}
+
+/// Fits the columns into `w` cells: symbol and last price always, then the change, the
+/// volume and a sparkline as room allows.
+fn columns(w: usize, sym: usize, last: usize) -> Cols {
+    let sym = sym.min(w);
+    let mut last = last.min(w - sym);
+    let mut rest = w - sym - last;
+    let chg = if rest >= 8 { 8 } else { 0 };
+    rest -= chg;
+    let vol = if chg > 0 && rest >= 7 { 7 } else { 0 };
+    rest -= vol;
+    let spark = if vol > 0 && rest >= 5 {
+        (rest - 1).min(24)
     } else {
-        (0, 0)
+        0
     };
-    let last = rest.saturating_sub(vol + spark + usize::from(spark > 0));
-    (sym, last, chg, vol, spark)
+    rest -= if spark > 0 { spark + 1 } else { 0 };
+    last += rest;
+    Cols {
+        sym,
+        last,
+        chg,
+        vol,
+        spark,
+    }
 }
 
 fn change(view: Option<&MarketView>, th: &Theme) -> (String, Style) {
@@ -37,11 +58,21 @@ fn change(view: Option<&MarketView>, th: &Theme) -> (String, Style) {
     }
 }
 
-fn row(sym: &Symbol, view: Option<&MarketView>, w: usize, th: &Theme) -> Line<'static> {
-    let (sym_w, last_w, chg_w, vol_w, spark_w) = columns(w);
-    let last = view
-        .and_then(|v| v.last.map(|p| p.fmt_dp(v.price_dp)))
-        .unwrap_or_else(|| "—".into());
+/// The last price as shown.
+fn last_text(view: Option<&MarketView>) -> String {
+    view.and_then(|v| v.last.map(|p| p.fmt_dp(v.price_dp)))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn row(sym: &Symbol, view: Option<&MarketView>, c: Cols, th: &Theme) -> Line<'static> {
+    let Cols {
+        sym: sym_w,
+        last: last_w,
+        chg: chg_w,
+        vol: vol_w,
+        spark: spark_w,
+    } = c;
+    let last = last_text(view);
     let last_style = match view.and_then(|v| v.moved) {
         Some(PriceMove::Up) => th.up.patch(th.flash_up),
         Some(PriceMove::Down) => th.down.patch(th.flash_down),
@@ -54,8 +85,10 @@ fn row(sym: &Symbol, view: Option<&MarketView>, w: usize, th: &Theme) -> Line<'s
             th.text,
         ),
         right(last, last_w, last_style),
-        right(chg, chg_w, chg_style),
     ];
+    if chg_w > 0 {
+        spans.push(right(chg, chg_w, chg_style));
+    }
     if vol_w > 0 {
         let vol = view
             .and_then(|v| v.ticker.as_ref())
@@ -85,14 +118,27 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     f.render_widget(block, area);
     let rows = inner.height as usize;
     let first = s.watch_cursor.saturating_sub(rows.saturating_sub(1));
-    let lines: Vec<Line> = s
-        .watch_rows()
+    let list = s.watch_rows();
+    let sym_w = list
+        .iter()
+        .map(|x| x.as_str().len())
+        .max()
+        .unwrap_or(8)
+        .min(10);
+    let last_w = list
+        .iter()
+        .map(|x| last_text(s.markets.get(*x)).chars().count())
+        .max()
+        .unwrap_or(1)
+        + 1;
+    let cols = columns(inner.width as usize, sym_w, last_w);
+    let lines: Vec<Line> = list
         .into_iter()
         .enumerate()
         .skip(first)
         .take(rows)
         .map(|(i, sym)| {
-            let line = row(sym, s.markets.get(sym), inner.width as usize, th);
+            let line = row(sym, s.markets.get(sym), cols, th);
             if i == s.watch_cursor {
                 line.style(th.selected)
             } else {
