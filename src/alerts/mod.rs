@@ -30,6 +30,8 @@ mod model;
 mod parse;
 mod window;
 
+pub mod persist;
+
 pub use engine::AlertEngine;
 pub use model::{
     Alert, AlertId, AlertSpec, AlertStatus, AlertTrigger, Condition, DEFAULT_COOLDOWN_MS, MoveDir,

@@ -3,6 +3,7 @@
 
 use super::keymap::KeyPress;
 use super::state::{FeedReport, Level};
+use crate::alerts::{Alert, AlertTrigger};
 use crate::domain::{Fill, Instrument, Order, TimeMs};
 use crate::venue::MarketEvent;
 
@@ -194,6 +195,12 @@ pub enum Action {
     Notice(Level, String),
     /// The market feed's counters (once a second).
     FeedStats(FeedReport),
+    /// Orders and fills from the journal, at start (no bell, no log lines).
+    BlotterLoaded(Vec<Order>, Vec<Fill>),
+    /// Stored alerts and recent triggers, at start.
+    AlertsLoaded(Vec<Alert>, Vec<AlertTrigger>),
+    /// A new alert, with the id the store gave it.
+    AlertSaved(Alert),
 }
 
 #[cfg(test)]

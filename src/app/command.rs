@@ -1,6 +1,7 @@
 //! Commands: the effects `update` asks for. The runtime performs them and feeds results back
 //! as actions, so `update` itself stays pure and testable.
 
+use crate::alerts::{AlertId, AlertSpec, AlertStatus, AlertTrigger};
 use crate::domain::{ClientOrderId, Interval, Symbol, VenueId};
 use crate::orders::OrderDraft;
 
@@ -28,6 +29,16 @@ pub enum Command {
         /// Our id.
         id: ClientOrderId,
     },
+    /// Store a new alert (the store gives it its id; it comes back as `Action::AlertSaved`).
+    CreateAlert(AlertSpec),
+    /// Record a trigger and the alert's status after it.
+    AlertFired(AlertTrigger, AlertStatus),
+    /// Delete an alert.
+    DeleteAlert(AlertId),
+    /// Turn an alert on or off.
+    SetAlertEnabled(AlertId, bool),
+    /// Alerts exist for these symbols: stream their trades.
+    AlertSymbols(Vec<Symbol>),
     /// Cancel every open order for a symbol.
     CancelAll {
         /// Broker.

@@ -127,7 +127,7 @@ fn pick_search(state: &mut AppState, query: &str, selected: usize) -> Vec<Comman
 }
 
 /// Command-line commands, for `:help` and the README.
-pub const COMMANDS: [(&str, &str); 6] = [
+pub const COMMANDS: [(&str, &str); 8] = [
     ("q, quit", "leave speedtrade"),
     ("help", "show the key help"),
     ("s, symbol SYMBOL", "show a symbol"),
@@ -135,6 +135,14 @@ pub const COMMANDS: [(&str, &str); 6] = [
     (
         "tab orders|fills|positions|alerts|log",
         "switch the bottom tab",
+    ),
+    (
+        "alert SYM above|below|cross PRICE [repeat 1m]",
+        "price alert",
+    ),
+    (
+        "alert SYM move [+|-]5% 15m | alert rm|off|on ID",
+        "% move alert; manage",
     ),
     ("clear", "clear the log tab"),
 ];
@@ -173,6 +181,7 @@ pub fn run_command(state: &mut AppState, line: &str) -> Vec<Command> {
                 format!("no tab `{t}` (orders, fills, positions, alerts, log)"),
             ),
         },
+        ("alert" | "alerts", _) => super::alerting::command(state, line),
         ("clear", _) => {
             state.log.clear();
             Vec::new()

@@ -1,6 +1,7 @@
 //! Application state, actions, the pure `update` function, commands and the key map.
 
 pub mod action;
+pub mod alerting;
 pub mod blotter;
 pub mod command;
 pub mod entry;

@@ -298,6 +298,10 @@ pub struct AppState {
     pub quit: bool,
     /// Running against the built-in simulator (`speedtrade demo`): the badge says DEMO.
     pub demo: bool,
+    /// Price alerts, checked on every trade.
+    pub alerts: crate::alerts::AlertEngine,
+    /// Recent alert triggers, newest first.
+    pub alert_log: VecDeque<crate::alerts::AlertTrigger>,
     /// Instruments by symbol (filters for the ticket), as the venues report them.
     pub instruments: HashMap<Symbol, Instrument>,
     /// Limits and fees the ticket checks.
@@ -382,6 +386,8 @@ impl AppState {
             size: (80, 24),
             quit: false,
             demo: false,
+            alerts: crate::alerts::AlertEngine::new(),
+            alert_log: VecDeque::new(),
             instruments: HashMap::new(),
             rules: TicketRules {
                 max_notional: config.trading.max_notional,

@@ -2,6 +2,7 @@
 //! no I/O.
 
 use super::action::{Action, UserAction};
+use super::alerting;
 use super::command::Command;
 use super::entry;
 use super::input;
@@ -10,6 +11,7 @@ use super::market;
 use super::nav;
 use super::state::{AppState, Level, Overlay};
 use crate::domain::Side;
+use crate::venue::MarketEvent;
 
 /// Applies one action and returns the effects it asks for.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
@@ -41,7 +43,23 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             state.size = (w, h);
             Vec::new()
         }
+        Action::Market(MarketEvent::Trade(t)) => {
+            let mut cmds = alerting::on_trade(state, &t);
+            cmds.extend(market::on_market(state, MarketEvent::Trade(t)));
+            cmds
+        }
         Action::Market(ev) => market::on_market(state, ev),
+        Action::BlotterLoaded(orders, fills) => {
+            for o in orders {
+                state.blotter.upsert(o);
+            }
+            for f in fills {
+                state.blotter.add_fill(f);
+            }
+            Vec::new()
+        }
+        Action::AlertsLoaded(alerts, log) => alerting::loaded(state, alerts, log),
+        Action::AlertSaved(alert) => alerting::saved(state, alert),
         Action::Order(order) => {
             state.blotter.upsert(*order);
             let open = state.blotter.open.len();

@@ -64,9 +64,6 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
             session: session.clone(),
             market,
             app: events_tx,
-            selected: state.selected.clone(),
-            watchlist: state.watchlist.clone(),
-            interval: state.chart.interval,
         },
         cmd_rx,
     ));
@@ -84,21 +81,28 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// Open orders, recent history and fills from the journal, for the blotter tabs at start.
+/// Open orders, recent history, fills and alerts from the history file, at start.
 fn load_blotter(session: &Session, app: &mpsc::UnboundedSender<Action>) {
     let m = &session.manager;
-    let recent = m
-        .orders(&OrderFilter {
-            limit: 200,
-            ..Default::default()
-        })
-        .unwrap_or_default();
-    for o in recent.into_iter().rev() {
-        let _ = app.send(Action::Order(Box::new(o)));
-    }
+    let filter = OrderFilter {
+        limit: 200,
+        ..Default::default()
+    };
+    let mut orders = m.orders(&filter).unwrap_or_default();
+    orders.reverse();
     let since = now_ms() - 7 * 24 * 3600 * 1000;
-    for f in m.store().fills_since(since).unwrap_or_default() {
-        let _ = app.send(Action::Fill(f));
+    let fills = m.store().fills_since(since).unwrap_or_default();
+    let _ = app.send(Action::BlotterLoaded(orders, fills));
+    match crate::runtime::alerts::load(m.store()) {
+        Ok(action) => {
+            let _ = app.send(action);
+        }
+        Err(e) => {
+            let _ = app.send(Action::Notice(
+                Level::Error,
+                format!("could not load alerts: {e:#}"),
+            ));
+        }
     }
 }
 
@@ -128,9 +132,6 @@ struct EffectsCtx {
     session: Arc<Session>,
     market: LiveMarket,
     app: mpsc::UnboundedSender<Action>,
-    selected: Symbol,
-    watchlist: Vec<Symbol>,
-    interval: crate::domain::Interval,
 }
 
 /// Runs the commands `update` asks for, and reports the feed's counters once a second.
@@ -154,19 +155,22 @@ async fn effects(mut cx: EffectsCtx, mut commands: mpsc::UnboundedReceiver<Comma
 fn perform(cx: &mut EffectsCtx, cmd: Command) {
     match cmd {
         Command::SelectSymbol(sym) => {
-            let prev = std::mem::replace(&mut cx.selected, sym.clone());
-            cx.market
-                .select(&prev, &sym, &cx.watchlist, cx.interval, &cx.app);
+            cx.market.select(&sym, &cx.app);
             spawn_instruments(&cx.config, &cx.session, vec![sym], &cx.app);
         }
-        Command::ChartInterval(sym, interval) => {
-            cx.interval = interval;
-            cx.market.chart(&sym, interval, &cx.app);
-        }
+        Command::ChartInterval(_, interval) => cx.market.chart(interval, &cx.app),
         other @ (Command::PlaceOrder(_)
         | Command::CancelOrder { .. }
         | Command::CancelAll { .. }) => {
             cx.session.perform(other, cx.app.clone());
+        }
+        Command::AlertSymbols(symbols) => cx.market.set_alerted(symbols),
+        alert @ (Command::CreateAlert(_)
+        | Command::AlertFired(..)
+        | Command::DeleteAlert(_)
+        | Command::SetAlertEnabled(..)) => {
+            let store = cx.session.manager.store().clone();
+            crate::runtime::alerts::perform(store, cx.config.general.market, alert, cx.app.clone());
         }
         Command::Quit | Command::ClearScreen | Command::Bell => {}
     }

@@ -1,6 +1,6 @@
 //! Live market data for the UI: starts the configured venue's feed, keeps its subscriptions
-//! in step with the watchlist, the selected symbol and the chart interval, backfills charts,
-//! loads instruments, and reports feed counters.
+//! in step with why each symbol is needed (watchlist, selected symbol, alerts), backfills
+//! charts, and reports feed counters.
 
 use super::market::{binance_endpoints, feed_options};
 use crate::app::{Action, Level, state::FeedReport};
@@ -12,36 +12,29 @@ use crate::venue::alpaca::{
 };
 use crate::venue::binance::feed::{BinanceFeed, Topics};
 use crate::venue::{ConnState, MarketEvent};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Candles fetched when a chart opens.
 const BACKFILL: u16 = 500;
 
-/// The running feed of the market venue.
-pub enum LiveMarket {
+/// The venue connection behind [`LiveMarket`].
+pub enum Venue {
     /// Binance (or the simulator, or a replay).
     Binance(BinanceFeed),
     /// Alpaca's market data stream (and REST bars for backfill), if keys were found.
     Alpaca(Option<(AlpacaDataFeed, Arc<AlpacaBroker>)>),
 }
 
-/// Ticker only: what a watchlist row needs.
-fn ticker_only() -> Topics {
-    Topics {
-        ticker: true,
-        ..Topics::default()
-    }
-}
-
-/// Everything the panes of the selected symbol need.
-fn selected_topics(interval: Interval) -> Topics {
-    Topics {
-        trades: true,
-        ticker: true,
-        book: true,
-        klines: [interval].into(),
-    }
+/// The running feed of the market venue and why each symbol is streamed: the watchlist wants
+/// tickers, the selected symbol everything its panes show, alerts want every trade.
+pub struct LiveMarket {
+    venue: Venue,
+    watchlist: BTreeSet<Symbol>,
+    selected: Symbol,
+    interval: Interval,
+    alerted: BTreeSet<Symbol>,
 }
 
 impl LiveMarket {
@@ -54,64 +47,99 @@ impl LiveMarket {
         interval: Interval,
         app: &mpsc::UnboundedSender<Action>,
     ) -> anyhow::Result<(Self, Box<dyn MarketSource>)> {
-        match config.general.market {
-            VenueId::Alpaca => Ok(start_alpaca(config, watchlist, app)),
+        let (venue, source): (Venue, Box<dyn MarketSource>) = match config.general.market {
+            VenueId::Alpaca => start_alpaca(config, watchlist, app),
             _ => {
                 let (feed, rx) =
                     BinanceFeed::start(binance_endpoints(config), feed_options(config))?;
-                feed.set_watchlist(watchlist.iter().map(|s| (s.clone(), ticker_only())));
-                feed.watch(selected.clone(), selected_topics(interval));
-                feed.backfill(selected.clone(), interval, BACKFILL);
-                Ok((LiveMarket::Binance(feed), Box::new(rx)))
+                (Venue::Binance(feed), Box::new(rx))
             }
+        };
+        let me = Self {
+            venue,
+            watchlist: watchlist.iter().cloned().collect(),
+            selected: selected.clone(),
+            interval,
+            alerted: BTreeSet::new(),
+        };
+        for s in me.watchlist.iter().chain([selected]) {
+            me.refresh(s);
+        }
+        me.backfill(selected, interval, app);
+        Ok((me, source))
+    }
+
+    /// What `symbol` is streamed for.
+    fn topics(&self, symbol: &Symbol) -> Topics {
+        if *symbol == self.selected {
+            return Topics {
+                trades: true,
+                ticker: true,
+                book: true,
+                klines: [self.interval].into(),
+            };
+        }
+        let alerted = self.alerted.contains(symbol);
+        Topics {
+            trades: alerted,
+            ticker: alerted || self.watchlist.contains(symbol),
+            ..Topics::default()
         }
     }
 
-    /// The selection moved from `prev` to `next`.
-    pub fn select(
-        &self,
-        prev: &Symbol,
-        next: &Symbol,
-        watchlist: &[Symbol],
-        interval: Interval,
-        app: &mpsc::UnboundedSender<Action>,
-    ) {
-        match self {
-            LiveMarket::Binance(feed) => {
-                if watchlist.contains(prev) {
-                    feed.watch(prev.clone(), ticker_only());
-                } else {
-                    feed.unwatch(prev);
-                }
-                feed.watch(next.clone(), selected_topics(interval));
-                feed.backfill(next.clone(), interval, BACKFILL);
+    /// Brings one symbol's subscription in line with its roles.
+    fn refresh(&self, symbol: &Symbol) {
+        let topics = self.topics(symbol);
+        match &self.venue {
+            Venue::Binance(feed) if topics.is_empty() => feed.unwatch(symbol),
+            Venue::Binance(feed) => feed.watch(symbol.clone(), topics),
+            Venue::Alpaca(Some((data, _))) if !topics.is_empty() => {
+                data.subscribe(std::slice::from_ref(symbol), AlpacaChannels::default());
             }
-            LiveMarket::Alpaca(Some((data, broker))) => {
-                data.subscribe(std::slice::from_ref(next), AlpacaChannels::default());
-                alpaca_backfill(broker.clone(), next.clone(), interval, app.clone());
-            }
-            LiveMarket::Alpaca(None) => {}
+            Venue::Alpaca(_) => {}
         }
     }
 
-    /// The chart of `symbol` switched to `interval`.
-    pub fn chart(&self, symbol: &Symbol, interval: Interval, app: &mpsc::UnboundedSender<Action>) {
-        match self {
-            LiveMarket::Binance(feed) => {
-                feed.watch(symbol.clone(), selected_topics(interval));
-                feed.backfill(symbol.clone(), interval, BACKFILL);
+    fn backfill(&self, symbol: &Symbol, interval: Interval, app: &mpsc::UnboundedSender<Action>) {
+        match &self.venue {
+            Venue::Binance(feed) => feed.backfill(symbol.clone(), interval, BACKFILL),
+            Venue::Alpaca(Some((_, broker))) => {
+                alpaca_backfill(broker.clone(), symbol.clone(), interval, app.clone());
             }
-            LiveMarket::Alpaca(Some((_, broker))) => {
-                alpaca_backfill(broker.clone(), symbol.clone(), interval, app.clone())
-            }
-            LiveMarket::Alpaca(None) => {}
+            Venue::Alpaca(None) => {}
+        }
+    }
+
+    /// The selection moved to `next`.
+    pub fn select(&mut self, next: &Symbol, app: &mpsc::UnboundedSender<Action>) {
+        let prev = std::mem::replace(&mut self.selected, next.clone());
+        self.refresh(&prev);
+        self.refresh(next);
+        self.backfill(next, self.interval, app);
+    }
+
+    /// The chart of the selected symbol switched to `interval`.
+    pub fn chart(&mut self, interval: Interval, app: &mpsc::UnboundedSender<Action>) {
+        self.interval = interval;
+        let selected = self.selected.clone();
+        self.refresh(&selected);
+        self.backfill(&selected, interval, app);
+    }
+
+    /// The symbols that have alerts (their every trade is needed).
+    pub fn set_alerted(&mut self, symbols: Vec<Symbol>) {
+        let new: BTreeSet<Symbol> = symbols.into_iter().collect();
+        let old = std::mem::replace(&mut self.alerted, new);
+        let changed: Vec<Symbol> = old.symmetric_difference(&self.alerted).cloned().collect();
+        for s in &changed {
+            self.refresh(s);
         }
     }
 
     /// The feed's counters for the status bar (Binance reports its own).
     pub fn report(&self) -> Option<FeedReport> {
-        match self {
-            LiveMarket::Binance(feed) => {
+        match &self.venue {
+            Venue::Binance(feed) => {
                 let s = feed.stats();
                 Some(FeedReport {
                     msgs_per_s: u32::try_from(s.messages_per_sec).unwrap_or(u32::MAX),
@@ -120,7 +148,7 @@ impl LiveMarket {
                     resyncs: s.resyncs,
                 })
             }
-            LiveMarket::Alpaca(_) => None,
+            Venue::Alpaca(_) => None,
         }
     }
 }
@@ -130,7 +158,7 @@ fn start_alpaca(
     config: &Config,
     watchlist: &[Symbol],
     app: &mpsc::UnboundedSender<Action>,
-) -> (LiveMarket, Box<dyn MarketSource>) {
+) -> (Venue, Box<dyn MarketSource>) {
     let (tx, rx) = mpsc::channel(4096);
     let endpoints = super::brokers::alpaca_endpoints(config);
     let creds = super::brokers::alpaca_credentials(config).ok();
@@ -146,7 +174,7 @@ fn start_alpaca(
     match started {
         Ok((feed, broker)) => {
             feed.subscribe(watchlist, AlpacaChannels::default());
-            (LiveMarket::Alpaca(Some((feed, broker))), Box::new(rx))
+            (Venue::Alpaca(Some((feed, broker))), Box::new(rx))
         }
         Err(e) => {
             let message = e.to_string();
@@ -156,7 +184,7 @@ fn start_alpaca(
             };
             let _ = app.send(Action::Market(down));
             let _ = app.send(Action::Notice(Level::Warn, message));
-            (LiveMarket::Alpaca(None), Box::new(rx))
+            (Venue::Alpaca(None), Box::new(rx))
         }
     }
 }

@@ -2,6 +2,7 @@
 //! manager, the brokers (paper always; Binance or Alpaca when configured) with their push
 //! streams, and the effects layer that runs `update`'s order commands.
 
+pub mod alerts;
 mod brokers;
 pub mod live;
 pub mod market;

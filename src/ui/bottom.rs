@@ -43,12 +43,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             &["No positions. Holdings, average cost and P&L appear here."],
             th,
         ),
-        BottomTab::Alerts => empty_state(
-            f,
-            body,
-            &["No price alerts. Alerts you set and their triggers are listed here."],
-            th,
-        ),
+        BottomTab::Alerts => super::alerts::draw(f, body, s, th),
         BottomTab::Log => draw_log(f, body, s, th),
     }
 }

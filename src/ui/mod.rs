@@ -1,6 +1,7 @@
 //! Drawing: `draw(frame, &AppState)` lays out the screen and calls one function per pane. The
 //! UI reads state and never changes it.
 
+pub mod alerts;
 pub mod ascii;
 pub mod blotter;
 pub mod book;
