@@ -314,9 +314,12 @@ fn a_fill_is_listed_once_however_often_it_is_reported() {
     };
     assert_eq!(
         update(&mut s, Action::Fill(fill.clone())),
-        vec![Command::Bell]
+        vec![Command::Bell, Command::RefreshAccount]
     );
-    update(&mut s, Action::Fill(fill));
+    assert!(
+        update(&mut s, Action::Fill(fill)).is_empty(),
+        "no second bell"
+    );
     assert_eq!(s.blotter.fills.len(), 1);
 }
 

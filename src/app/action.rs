@@ -4,7 +4,9 @@
 use super::keymap::KeyPress;
 use super::state::{FeedReport, Level};
 use crate::alerts::{Alert, AlertTrigger};
-use crate::domain::{Fill, Instrument, Order, TimeMs};
+use crate::domain::{Fill, Instrument, Order, TimeMs, VenueId};
+use crate::portfolio::EquitySnapshot;
+use crate::venue::AccountSnapshot;
 use crate::venue::MarketEvent;
 
 /// What a user can bind a key to. The names are the ones used in the `[keys]` config table.
@@ -197,6 +199,10 @@ pub enum Action {
     FeedStats(FeedReport),
     /// Orders and fills from the journal, at start (no bell, no log lines).
     BlotterLoaded(Vec<Order>, Vec<Fill>),
+    /// A broker's balances and positions.
+    Account(VenueId, AccountSnapshot),
+    /// Stored equity-curve points, at start.
+    EquityLoaded(Vec<EquitySnapshot>),
     /// Stored alerts and recent triggers, at start.
     AlertsLoaded(Vec<Alert>, Vec<AlertTrigger>),
     /// A new alert, with the id the store gave it.

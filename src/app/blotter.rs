@@ -34,10 +34,10 @@ impl Blotter {
         }
     }
 
-    /// Adds a fill once, however many times it is reported.
-    pub fn add_fill(&mut self, fill: Fill) {
+    /// Adds a fill once, however many times it is reported; `false` if it was already there.
+    pub fn add_fill(&mut self, fill: Fill) -> bool {
         if !self.seen_fills.insert(fill_key(&fill)) {
-            return;
+            return false;
         }
         self.fills.push_front(fill);
         if self.fills.len() > HISTORY_CAP
@@ -45,6 +45,12 @@ impl Blotter {
         {
             self.seen_fills.remove(&fill_key(&old));
         }
+        true
+    }
+
+    /// Whether this fill was already reported.
+    pub fn has_fill(&self, fill: &Fill) -> bool {
+        self.seen_fills.contains(&fill_key(fill))
     }
 
     /// The open order at a row of the orders tab.

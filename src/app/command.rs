@@ -4,6 +4,7 @@
 use crate::alerts::{AlertId, AlertSpec, AlertStatus, AlertTrigger};
 use crate::domain::{ClientOrderId, Interval, Symbol, VenueId};
 use crate::orders::OrderDraft;
+use crate::portfolio::EquitySnapshot;
 
 /// An effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,10 @@ pub enum Command {
     SetAlertEnabled(AlertId, bool),
     /// Alerts exist for these symbols: stream their trades.
     AlertSymbols(Vec<Symbol>),
+    /// Store a point of the equity curve.
+    SaveEquity(EquitySnapshot),
+    /// Ask the broker for balances and positions (after a fill).
+    RefreshAccount,
     /// Cancel every open order for a symbol.
     CancelAll {
         /// Broker.

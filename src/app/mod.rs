@@ -9,6 +9,7 @@ pub mod input;
 pub mod keymap;
 pub mod market;
 pub mod nav;
+pub mod portfolio;
 pub mod state;
 pub mod ticket;
 pub mod update;

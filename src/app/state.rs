@@ -300,6 +300,8 @@ pub struct AppState {
     pub demo: bool,
     /// Price alerts, checked on every trade.
     pub alerts: crate::alerts::AlertEngine,
+    /// Positions, cash and the equity curve.
+    pub portfolio: super::portfolio::PortfolioState,
     /// Recent alert triggers, newest first.
     pub alert_log: VecDeque<crate::alerts::AlertTrigger>,
     /// Instruments by symbol (filters for the ticket), as the venues report them.
@@ -387,6 +389,7 @@ impl AppState {
             quit: false,
             demo: false,
             alerts: crate::alerts::AlertEngine::new(),
+            portfolio: super::portfolio::PortfolioState::new(&config.paper.quote_asset),
             alert_log: VecDeque::new(),
             instruments: HashMap::new(),
             rules: TicketRules {

@@ -37,7 +37,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
                 series.roll(now);
                 series.as_slice();
             }
-            Vec::new()
+            super::portfolio::on_tick(state, now)
         }
         Action::Resize(w, h) => {
             state.size = (w, h);
@@ -53,9 +53,18 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             for o in orders {
                 state.blotter.upsert(o);
             }
+            super::portfolio::add_fills(state, &fills);
             for f in fills {
                 state.blotter.add_fill(f);
             }
+            Vec::new()
+        }
+        Action::Account(venue, snapshot) => {
+            state.portfolio.accounts.insert(venue, snapshot);
+            Vec::new()
+        }
+        Action::EquityLoaded(points) => {
+            super::portfolio::curve_loaded(state, points);
             Vec::new()
         }
         Action::AlertsLoaded(alerts, log) => alerting::loaded(state, alerts, log),
@@ -67,6 +76,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Fill(fill) => {
+            if state.blotter.has_fill(&fill) {
+                return Vec::new();
+            }
             state.log(
                 Level::Info,
                 format!(
@@ -74,8 +86,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
                     fill.side, fill.qty, fill.symbol, fill.price
                 ),
             );
+            super::portfolio::add_fills(state, [&fill]);
             state.blotter.add_fill(fill);
-            vec![Command::Bell]
+            vec![Command::Bell, Command::RefreshAccount]
         }
         Action::Instruments(list) => {
             for i in list {

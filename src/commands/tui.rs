@@ -6,6 +6,7 @@ use crate::config::{Config, Paths};
 use crate::domain::{Symbol, now_ms};
 use crate::runtime::live::LiveMarket;
 use crate::runtime::market::load_instruments;
+use crate::runtime::portfolio;
 use crate::runtime::{BinanceAccess, Session, configured_broker};
 use crate::store::OrderFilter;
 use crate::tui::{self, Wiring};
@@ -13,6 +14,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How often the broker's balances and positions are refreshed without a fill.
+const ACCOUNT_EVERY_S: u64 = 15;
 
 /// How the UI is started.
 #[derive(Default)]
@@ -43,7 +47,7 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     tracing::info!(data_dir = %paths.data_dir.display(), %broker, demo = setup.demo, "terminal UI starting");
 
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    load_blotter(&session, &events_tx);
+    load_blotter(&session, &config.paper.quote_asset, &events_tx);
     let forward = session.forward_events(events_tx.clone());
     let reconcile = tokio::spawn({
         let s = session.clone();
@@ -82,7 +86,7 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
 }
 
 /// Open orders, recent history, fills and alerts from the history file, at start.
-fn load_blotter(session: &Session, app: &mpsc::UnboundedSender<Action>) {
+fn load_blotter(session: &Session, currency: &str, app: &mpsc::UnboundedSender<Action>) {
     let m = &session.manager;
     let filter = OrderFilter {
         limit: 200,
@@ -90,9 +94,20 @@ fn load_blotter(session: &Session, app: &mpsc::UnboundedSender<Action>) {
     };
     let mut orders = m.orders(&filter).unwrap_or_default();
     orders.reverse();
-    let since = now_ms() - 7 * 24 * 3600 * 1000;
-    let fills = m.store().fills_since(since).unwrap_or_default();
+    // Every fill: the positions' average cost needs the whole history.
+    let fills = m.store().fills_since(0).unwrap_or_default();
     let _ = app.send(Action::BlotterLoaded(orders, fills));
+    match portfolio::load_curve(m.store(), currency) {
+        Ok(action) => {
+            let _ = app.send(action);
+        }
+        Err(e) => {
+            let _ = app.send(Action::Notice(
+                Level::Error,
+                format!("could not load the equity curve: {e:#}"),
+            ));
+        }
+    }
     match crate::runtime::alerts::load(m.store()) {
         Ok(action) => {
             let _ = app.send(action);
@@ -137,6 +152,7 @@ struct EffectsCtx {
 /// Runs the commands `update` asks for, and reports the feed's counters once a second.
 async fn effects(mut cx: EffectsCtx, mut commands: mpsc::UnboundedReceiver<Command>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut seconds: u64 = 0;
     loop {
         tokio::select! {
             cmd = commands.recv() => match cmd {
@@ -146,6 +162,10 @@ async fn effects(mut cx: EffectsCtx, mut commands: mpsc::UnboundedReceiver<Comma
             _ = tick.tick() => {
                 if let Some(report) = cx.market.report() {
                     let _ = cx.app.send(Action::FeedStats(report));
+                }
+                seconds += 1;
+                if seconds % ACCOUNT_EVERY_S == 1 {
+                    portfolio::refresh(cx.session.account.clone(), cx.app.clone());
                 }
             }
         }
@@ -165,6 +185,8 @@ fn perform(cx: &mut EffectsCtx, cmd: Command) {
             cx.session.perform(other, cx.app.clone());
         }
         Command::AlertSymbols(symbols) => cx.market.set_alerted(symbols),
+        Command::SaveEquity(point) => portfolio::save(cx.session.manager.store(), &point),
+        Command::RefreshAccount => portfolio::refresh(cx.session.account.clone(), cx.app.clone()),
         alert @ (Command::CreateAlert(_)
         | Command::AlertFired(..)
         | Command::DeleteAlert(_)

@@ -5,6 +5,7 @@ use crate::config::{Config, Mode};
 use crate::domain::VenueId;
 use crate::orders::OrderManager;
 use crate::secrets::{Credentials, Profile, Secrets};
+use crate::venue::Broker;
 use crate::venue::alpaca::{
     AlpacaBroker, AlpacaCredentials, AlpacaEndpoints, AlpacaStreamOptions, AlpacaTradingStream,
 };
@@ -15,6 +16,14 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 type Keep = Vec<Box<dyn std::any::Any + Send>>;
+
+/// A broker added to the manager, and the handles that keep its push stream running.
+pub struct Added {
+    /// The broker.
+    pub broker: Arc<dyn Broker>,
+    /// Stream handle and pump task.
+    pub keep: Keep,
+}
 
 /// Where and as whom to trade on Binance (or anything speaking its protocol).
 pub struct BinanceAccess {
@@ -62,7 +71,7 @@ fn resolve(venue: VenueId, profile: Profile) -> anyhow::Result<Credentials> {
 }
 
 /// Adds the Binance broker and starts its user data stream.
-pub fn add_binance(manager: &OrderManager, access: BinanceAccess) -> anyhow::Result<Keep> {
+pub fn add_binance(manager: &OrderManager, access: BinanceAccess) -> anyhow::Result<Added> {
     let mut cfg = BinanceBrokerConfig::new(&access.rest_url, &access.ws_api_url);
     cfg.rest.recv_window = access.recv_window;
     let broker =
@@ -71,7 +80,10 @@ pub fn add_binance(manager: &OrderManager, access: BinanceAccess) -> anyhow::Res
     let (tx, rx) = mpsc::channel(256);
     let stream = broker.start_user_stream(tx);
     let pump = manager.spawn_event_pump(VenueId::Binance, rx);
-    Ok(vec![Box::new(stream), Box::new(pump)])
+    Ok(Added {
+        broker,
+        keep: vec![Box::new(stream), Box::new(pump)],
+    })
 }
 
 /// The configured Alpaca endpoints for the configured key profile.
@@ -103,7 +115,7 @@ pub fn alpaca_credentials(c: &Config) -> anyhow::Result<AlpacaCredentials> {
 }
 
 /// Adds the Alpaca broker and starts its `trade_updates` stream.
-pub fn add_alpaca(manager: &OrderManager, c: &Config) -> anyhow::Result<Keep> {
+pub fn add_alpaca(manager: &OrderManager, c: &Config) -> anyhow::Result<Added> {
     let endpoints = alpaca_endpoints(c);
     let creds = alpaca_credentials(c)?;
     let broker = AlpacaBroker::new(&endpoints, Some(creds.clone()))
@@ -112,11 +124,15 @@ pub fn add_alpaca(manager: &OrderManager, c: &Config) -> anyhow::Result<Keep> {
         Mode::Paper => "alpaca-paper",
         Mode::Live => "alpaca-live",
     };
-    manager.add_broker(Arc::new(broker), profile);
+    let broker: Arc<dyn Broker> = Arc::new(broker);
+    manager.add_broker(broker.clone(), profile);
     let (tx, rx) = mpsc::channel(256);
     let stream =
         AlpacaTradingStream::spawn(&endpoints, Some(creds), AlpacaStreamOptions::default(), tx)
             .context("starting Alpaca's trade_updates stream")?;
     let pump = manager.spawn_event_pump(VenueId::Alpaca, rx);
-    Ok(vec![Box::new(stream), Box::new(pump)])
+    Ok(Added {
+        broker,
+        keep: vec![Box::new(stream), Box::new(pump)],
+    })
 }

@@ -6,6 +6,7 @@ pub mod alerts;
 mod brokers;
 pub mod live;
 pub mod market;
+pub mod portfolio;
 
 pub use brokers::BinanceAccess;
 
@@ -14,8 +15,8 @@ use crate::config::{Config, Mode, Paths};
 use crate::domain::VenueId;
 use crate::orders::{ManagerOptions, OrderEvent, OrderManager};
 use crate::store::Store;
-use crate::venue::MarketEvent;
 use crate::venue::paper::{PaperBroker, PaperConfig};
+use crate::venue::{Broker, MarketEvent};
 use anyhow::Context;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -28,6 +29,8 @@ pub struct Session {
     pub paper: Arc<PaperBroker>,
     /// Where orders from the ticket go.
     pub broker: VenueId,
+    /// That broker, for balances and positions.
+    pub account: Arc<dyn Broker>,
     /// Push-stream tasks and handles kept alive for the session (in a mutex only so that a
     /// shared session is `Sync`; nothing locks it).
     _keep: std::sync::Mutex<Vec<Box<dyn std::any::Any + Send>>>,
@@ -61,16 +64,24 @@ impl Session {
             None if broker == VenueId::Binance => Some(BinanceAccess::from_config(config)?),
             None => None,
         };
+        let mut account: Arc<dyn Broker> = paper.clone();
+        let mut add = |added: brokers::Added| {
+            if added.broker.venue() == broker {
+                account = added.broker;
+            }
+            keep.extend(added.keep);
+        };
         if let Some(access) = binance {
-            keep.extend(brokers::add_binance(&manager, access)?);
+            add(brokers::add_binance(&manager, access)?);
         }
         if broker == VenueId::Alpaca {
-            keep.extend(brokers::add_alpaca(&manager, config)?);
+            add(brokers::add_alpaca(&manager, config)?);
         }
         Ok(Self {
             manager,
             paper,
             broker,
+            account,
             _keep: std::sync::Mutex::new(keep),
         })
     }

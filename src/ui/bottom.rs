@@ -37,12 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         BottomTab::Orders => blotter::draw_open(f, body, s, focused, th),
         BottomTab::History => blotter::draw_history(f, body, s, focused, th),
         BottomTab::Fills => blotter::draw_fills(f, body, s, focused, th),
-        BottomTab::Positions => empty_state(
-            f,
-            body,
-            &["No positions. Holdings, average cost and P&L appear here."],
-            th,
-        ),
+        BottomTab::Positions => super::positions::draw(f, body, s, th),
         BottomTab::Alerts => super::alerts::draw(f, body, s, th),
         BottomTab::Log => draw_log(f, body, s, th),
     }

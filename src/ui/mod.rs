@@ -9,6 +9,7 @@ pub mod bottom;
 pub mod chart;
 pub mod help;
 pub mod layout;
+pub mod positions;
 pub mod prompt;
 pub mod status;
 pub mod tape;
