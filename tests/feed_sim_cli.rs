@@ -151,7 +151,7 @@ fn sim_args(rate: u32) -> SimArgs {
 }
 
 /// `[[price, qty], ..]` of decimal strings → exact values (panics on anything else).
-fn levels(v: &Value) -> Vec<(Price, Qty)> {
+fn levels(v: &Value) -> Side {
     v.as_array()
         .unwrap_or_else(|| panic!("levels are an array: {v}"))
         .iter()
@@ -165,8 +165,11 @@ fn levels(v: &Value) -> Vec<(Price, Qty)> {
         .collect()
 }
 
+/// Exact levels of one side, best first.
+type Side = Vec<(Price, Qty)>;
+
 /// Checks one `book` line's shape; returns (event, update_id, bids, asks).
-fn book_line(v: &Value, depth: usize) -> (String, u64, Vec<(Price, Qty)>, Vec<(Price, Qty)>) {
+fn book_line(v: &Value, depth: usize) -> (String, u64, Side, Side) {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -329,27 +332,42 @@ fn an_unknown_symbol_is_a_clear_error() {
     }
 }
 
-/// The real `speedtrade sim` binary; returns it and its REST and WebSocket URLs.
-fn real_sim(args: &[&str]) -> (Child, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_speedtrade"))
-        .arg("sim")
-        .args(args)
+/// The real `speedtrade sim` binary (with its own config and data dir), killed on drop, also
+/// when a test fails.
+struct RealSim {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RealSim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `speedtrade sim ARGS`; returns it and its REST and WebSocket URLs.
+fn real_sim(args: &[&str]) -> (RealSim, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let child = command(&[&["sim"], args].concat(), &dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut sim = RealSim { child, _dir: dir };
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(sim.child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     let url = |k: &str| info[k].as_str().unwrap().to_string();
-    (child, url("rest"), url("ws"))
+    (sim, url("rest"), url("ws"))
 }
 
 #[test]
 fn book_with_gap_faults_resyncs_and_stays_consistent() {
-    let (mut sim, rest, ws) = real_sim(&[
+    let (sim, rest, ws) = real_sim(&[
         "--symbols",
         "BTCUSDT",
         "--rate",
@@ -363,8 +381,7 @@ fn book_with_gap_faults_resyncs_and_stays_consistent() {
         &dir,
     );
     let (code, lines, err) = run.finish();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(lines.len(), 60);
     let snapshots = check_book_run(&lines, 5);

@@ -8,8 +8,11 @@
 mod support_feedsim;
 
 use speedtrade::sim::SimArgs;
+use speedtrade::venue::binance::BinanceEndpoints;
+use speedtrade::venue::binance::feed::{FeedOptions, Topics};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use support_feedsim::{Harness, feed_options};
+use support_feedsim::{Harness, counting_proxy, feed_options};
 
 /// Levels kept by the client book (the snapshot `limit`).
 const DEPTH: usize = 1000;
@@ -23,7 +26,7 @@ const ROUND: Duration = Duration::from_secs(20);
 fn args() -> SimArgs {
     SimArgs {
         symbols: vec!["BTCUSDT".into(), "ETHUSDT".into(), "SOLUSDT".into()],
-        rate: 50,
+        rate: 100,
         seed: 11,
         ..SimArgs::default()
     }
@@ -80,7 +83,7 @@ async fn disconnects_reconnect_resync_and_books_match() {
 async fn gaps_resync_and_books_match() {
     let started = Instant::now();
     let h = harness(SimArgs {
-        fault_gap_every: Some(40),
+        fault_gap_every: Some(80),
         ..args()
     })
     .await;
@@ -104,7 +107,7 @@ async fn gaps_resync_and_books_match() {
 async fn malformed_frames_are_counted_and_cost_nothing() {
     let started = Instant::now();
     let h = harness(SimArgs {
-        fault_malformed_every: Some(25),
+        fault_malformed_every: Some(50),
         ..args()
     })
     .await;
@@ -125,7 +128,7 @@ async fn malformed_frames_are_counted_and_cost_nothing() {
 async fn oversized_frames_are_counted_and_cost_nothing() {
     let started = Instant::now();
     let h = harness(SimArgs {
-        fault_oversized_every: Some(100),
+        fault_oversized_every: Some(200),
         fault_oversized_bytes: 1_500_000,
         ..args()
     })
@@ -144,11 +147,11 @@ async fn all_faults_at_once_and_books_match() {
     let started = Instant::now();
     let h = harness(SimArgs {
         fault_disconnect_every: Some(Duration::from_millis(1500)),
-        fault_gap_every: Some(60),
-        fault_malformed_every: Some(40),
-        fault_oversized_every: Some(300),
+        fault_gap_every: Some(120),
+        fault_malformed_every: Some(80),
+        fault_oversized_every: Some(600),
         fault_oversized_bytes: 1_500_000,
-        fault_latency_ms: 40,
+        fault_latency_ms: 200,
         ..args()
     })
     .await;
@@ -159,15 +162,64 @@ async fn all_faults_at_once_and_books_match() {
         })
         .await;
         ids = h.assert_books_equal().await;
+        if round == 1 {
+            // The watch list changes while the faults go on: ETHUSDT leaves and comes back.
+            let eth = support_feedsim::sym("ETHUSDT");
+            h.seen.lock().unwrap().allow_jump(&eth);
+            h.feed.unwatch(&eth);
+            assert!(h.feed.book(&eth).is_none(), "an unwatched book is dropped");
+            h.sim.resume_market();
+            h.feed.watch(eth, Topics::all());
+        }
     }
     report("all faults", &h, started, &ids);
     let seen = h.finish().await;
     eprintln!(
-        "all faults: trades {:?}, live book events {}, stale {}",
+        "all faults: trades {:?}, live book events {}, stale {}, notices {:?}",
         count(&seen),
         seen.live_books,
-        seen.stale_books
+        seen.stale_books,
+        seen.notices
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planned_replacements_lose_and_repeat_nothing() {
+    let started = Instant::now();
+    let opts = FeedOptions {
+        max_lifetime: Duration::from_millis(1500),
+        replace_overlap: Duration::from_millis(300),
+        ..feed_options(DEPTH, LEVELS)
+    };
+    let a = args();
+    let symbols = a.symbols.iter().map(|s| support_feedsim::sym(s)).collect();
+    let sim = support_feedsim::start_sim(a).await;
+    let (proxy, opened) = counting_proxy(sim.addr()).await;
+    let ends = BinanceEndpoints {
+        ws_url: format!("ws://{proxy}"),
+        ..support_feedsim::endpoints(&sim)
+    };
+    let h = Harness::on(sim, symbols, ends, opts);
+    let mut ids = vec![];
+    for round in 1..=2 {
+        h.sim.resume_market();
+        let ok =
+            support_feedsim::wait_until(ROUND, || opened.load(Ordering::SeqCst) > 2 * round).await;
+        assert!(ok, "the connection was replaced");
+        ids = h.assert_books_equal().await;
+    }
+    let s = h.feed.stats();
+    assert_eq!(
+        (s.reconnects, s.resyncs, s.malformed),
+        (0, 0, 0),
+        "a planned replacement is neither a reconnect nor a reason to resync: {s:?}"
+    );
+    report("replacements", &h, started, &ids);
+    let sockets = opened.load(Ordering::SeqCst);
+    let seen = h.finish().await;
+    let jumps: u64 = seen.trades.values().map(|t| t.gaps_across_disconnect).sum();
+    assert_eq!((seen.disconnects, jumps), (0, 0), "no trade lost: {seen:?}");
+    eprintln!("replacements: {sockets} sockets, trades {:?}", count(&seen));
 }
 
 fn count(seen: &support_feedsim::Collected) -> Vec<(String, u64)> {

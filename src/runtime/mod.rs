@@ -4,6 +4,7 @@
 
 mod brokers;
 pub mod market;
+pub mod metrics;
 
 pub use brokers::BinanceAccess;
 

@@ -11,8 +11,29 @@ use speedtrade::venue::binance::BinanceEndpoints;
 use speedtrade::venue::binance::feed::{BinanceFeed, FeedOptions, Topics};
 use speedtrade::venue::{ConnState, MarketEvent};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
+
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts every panic in this test process, on any thread (a panic in a feed or simulator
+/// task would otherwise only end that task), keeping the default report.
+pub fn count_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            default(info);
+        }));
+    });
+}
+
+/// Panics seen so far in this process.
+pub fn panics() -> usize {
+    PANICS.load(Ordering::SeqCst)
+}
 
 /// Polls `cond` every 20 ms until it holds or `timeout` passes.
 pub async fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
@@ -54,6 +75,28 @@ pub fn feed_options(depth: usize, levels: usize) -> FeedOptions {
         snapshot_retry: Duration::from_millis(100),
         ..FeedOptions::default()
     }
+}
+
+/// A TCP proxy on 127.0.0.1 to `target` that counts the connections it accepted (to see
+/// planned connection replacements, which no feed counter shows).
+pub async fn counting_proxy(
+    target: std::net::SocketAddr,
+) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let accepted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            accepted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                }
+            });
+        }
+    });
+    (addr, count)
 }
 
 /// Parses a symbol.
@@ -105,6 +148,13 @@ impl Collected {
             }
             MarketEvent::Notice { message, .. } => self.notices.push(message),
             _ => {}
+        }
+    }
+
+    /// Lets `symbol`'s trade ids jump once (it is unwatched and watched again).
+    pub fn allow_jump(&mut self, symbol: &Symbol) {
+        if let Some(t) = self.trades.get_mut(symbol) {
+            t.epoch = u64::MAX;
         }
     }
 
@@ -191,12 +241,25 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Starts `args`' simulator and a feed watching every topic of `symbols`.
+    /// Starts `args`' simulator and a feed watching every topic of its symbols.
     pub async fn start(args: SimArgs, opts: FeedOptions) -> Harness {
         let symbols: Vec<Symbol> = args.symbols.iter().map(|s| sym(s)).collect();
-        let levels = opts.book_levels;
         let sim = start_sim(args).await;
-        let (feed, mut rx) = BinanceFeed::start(endpoints(&sim), opts).unwrap();
+        let ends = endpoints(&sim);
+        Self::on(sim, symbols, ends, opts)
+    }
+
+    /// A feed on `ends` (the simulator's, or a proxy in front of it) watching every topic of
+    /// `symbols`. Call inside a Tokio runtime.
+    pub fn on(
+        sim: SimHandle,
+        symbols: Vec<Symbol>,
+        ends: BinanceEndpoints,
+        opts: FeedOptions,
+    ) -> Harness {
+        count_panics();
+        let levels = opts.book_levels;
+        let (feed, mut rx) = BinanceFeed::start(ends, opts).unwrap();
         feed.set_watchlist(symbols.iter().map(|s| (s.clone(), Topics::all())));
         let seen = Arc::new(Mutex::new(Collected::default()));
         let sink = seen.clone();
@@ -339,6 +402,12 @@ impl Harness {
         sim.shutdown().await;
         let seen = std::mem::take(&mut *seen.lock().unwrap());
         assert!(seen.violations.is_empty(), "{:#?}", seen.violations);
+        assert_eq!(panics(), 0, "something panicked (see the output above)");
+        assert!(
+            seen.notices.is_empty(),
+            "unexpected notices: {:?}",
+            seen.notices
+        );
         for s in &symbols {
             let n = seen.trades.get(s).map_or(0, |t| t.count);
             assert!(n > 0, "no trades for {s}");
