@@ -272,6 +272,26 @@ fn book_prints_snapshot_then_updates_equal_to_the_simulator() {
 }
 
 #[test]
+fn book_of_a_quiet_market_prints_its_snapshot() {
+    let sim = Sim::start(sim_args(50));
+    sim.h().pause_market();
+    let dir = sim.config();
+    let run = Running::start(
+        &["book", "BTCUSDT", "--depth", "5", "--max-events", "1"],
+        &dir,
+    );
+    let (code, lines, err) = run.finish();
+    assert_eq!(code, Some(0), "{err}");
+    let (event, id, bids, asks) = book_line(&lines[0], 5);
+    let want = sim.h().book("BTCUSDT").unwrap();
+    assert_eq!((event.as_str(), id), ("snapshot", want.last_update_id));
+    assert_eq!(
+        (bids, asks),
+        (want.bids[..5].to_vec(), want.asks[..5].to_vec())
+    );
+}
+
+#[test]
 fn watch_prints_trade_and_ticker_lines() {
     let sim = Sim::start(sim_args(50));
     let dir = sim.config();

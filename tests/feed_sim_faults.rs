@@ -222,6 +222,36 @@ async fn planned_replacements_lose_and_repeat_nothing() {
     eprintln!("replacements: {sockets} sockets, trades {:?}", count(&seen));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_market_gets_a_live_book_and_keeps_it_across_reconnects() {
+    let started = Instant::now();
+    let a = SimArgs {
+        fault_disconnect_every: Some(Duration::from_millis(3000)),
+        ..args()
+    };
+    let symbols = a.symbols.iter().map(|s| support_feedsim::sym(s)).collect();
+    let sim = support_feedsim::start_sim(a).await;
+    // Nothing changes: no diff will ever come to start the usual buffer-then-snapshot sync.
+    sim.pause_market();
+    let ends = support_feedsim::endpoints(&sim);
+    let h = Harness::on(sim, symbols, ends, feed_options(DEPTH, LEVELS));
+    let mut ids = vec![];
+    for round in 1..=2 {
+        // The connection drops every 3 s; each time the books resync without any diff.
+        let ok = support_feedsim::wait_until(ROUND, || h.feed.stats().reconnects >= round).await;
+        assert!(ok, "reconnected: {:?}", h.feed.stats());
+        ids = h.assert_quiet_books_equal().await;
+    }
+    // When the market moves again the books follow it exactly.
+    h.run_until("diffs", ROUND, |s| {
+        s.reconnects >= 3 && s.messages_total > 500
+    })
+    .await;
+    ids.extend(h.assert_books_equal().await);
+    report("quiet market", &h, started, &ids);
+    h.finish().await;
+}
+
 fn count(seen: &support_feedsim::Collected) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = seen
         .trades

@@ -302,8 +302,9 @@ impl Harness {
     }
 
     /// Pauses the market and waits until every client book is live at the simulator's update
-    /// id. A diff lost just before the pause (a gap fault) or a disconnect during it leaves a
-    /// book behind with nothing left to tell it, so the market then runs a little and pauses
+    /// id. A diff lost just before the pause (a gap fault) leaves a book live but behind with
+    /// nothing left to tell it (any client would be), and a disconnect during the pause leaves
+    /// it stale for the quiet-market delay, so after 2 s the market runs a little and pauses
     /// again. Returns how many such nudges it took.
     pub async fn settle(&self) -> u32 {
         for nudge in 0..15 {
@@ -384,6 +385,32 @@ impl Harness {
             "the simulator kept moving while paused: {}",
             self.describe()
         );
+    }
+
+    /// With the market paused throughout: waits until every client book is live and asserts
+    /// it equals the simulator's (no nudging: nothing may move the market).
+    pub async fn assert_quiet_books_equal(&self) -> Vec<u64> {
+        let all = || self.symbols.iter().all(|s| self.in_sync(s));
+        assert!(
+            wait_until(Duration::from_secs(10), all).await,
+            "a quiet book never became live: {}",
+            self.describe()
+        );
+        let mut ids = vec![];
+        for s in &self.symbols {
+            let (top, book) = (
+                self.feed.book(s).unwrap(),
+                self.sim.book(s.as_str()).unwrap(),
+            );
+            if let Err(e) = same_levels(&top, &book, self.levels) {
+                panic!(
+                    "{s} @{}: client book differs from the simulator: {e}",
+                    top.update_id
+                );
+            }
+            ids.push(top.update_id);
+        }
+        ids
     }
 
     /// Stops the feed and the collector; asserts no invariant broke and trades flowed for
