@@ -167,7 +167,8 @@ async fn all_faults_at_once_and_books_match() {
             let eth = support_feedsim::sym("ETHUSDT");
             h.seen.lock().unwrap().allow_jump(&eth);
             h.feed.unwatch(&eth);
-            assert!(h.feed.book(&eth).is_none(), "an unwatched book is dropped");
+            let gone = support_feedsim::wait_until(ROUND, || h.feed.book(&eth).is_none());
+            assert!(gone.await, "an unwatched book is dropped");
             h.sim.resume_market();
             h.feed.watch(eth, Topics::all());
         }
