@@ -6,6 +6,7 @@ pub mod alerts;
 mod brokers;
 pub mod live;
 pub mod market;
+pub mod metrics;
 pub mod portfolio;
 
 pub use brokers::BinanceAccess;

@@ -4,7 +4,7 @@
 
 use super::BinanceEndpoints;
 use super::feed::{BinanceFeed, FeedError, FeedOptions, Topics};
-use super::market_rest::RestError;
+use super::market_rest::{BAD_SYMBOL, RestError};
 use crate::domain::{BookTop, Level, Symbol, Ticker24h, Trade};
 use crate::venue::MarketEvent;
 use serde_json::json;
@@ -54,7 +54,22 @@ pub enum HeadlessError {
 
 /// Checks that every symbol exists (exchangeInfo, weight 20).
 async fn check_symbols(feed: &BinanceFeed, symbols: &[Symbol]) -> Result<(), RestError> {
-    let info = feed.rest().exchange_info(symbols).await?;
+    let info = match feed.rest().exchange_info(symbols).await {
+        // A list with a bad name gets -1121 "Invalid symbol." without saying which one:
+        // ask one at a time so the error names it.
+        Err(
+            e @ RestError::Api {
+                code: Some(BAD_SYMBOL),
+                ..
+            },
+        ) if symbols.len() > 1 => {
+            for s in symbols {
+                feed.rest().exchange_info(std::slice::from_ref(s)).await?;
+            }
+            return Err(e);
+        }
+        other => other?,
+    };
     for s in symbols {
         if !info.instruments.iter().any(|i| &i.symbol == s) {
             return Err(RestError::UnknownSymbol(s.to_string()));

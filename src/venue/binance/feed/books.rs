@@ -1,5 +1,6 @@
 //! The books of one connection: a [`BookSync`] per symbol plus snapshot bookkeeping (one REST
-//! snapshot in flight per symbol, a delay before refetching, a dead mark for unknown symbols).
+//! snapshot in flight per symbol, a delay before refetching, a dead mark for unknown symbols,
+//! and a snapshot for a book whose symbol is too quiet to send the diff that starts a sync).
 
 use super::board::Board;
 use super::stats::FeedStats;
@@ -9,10 +10,17 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// A book that saw no diff this long after (re)subscribing fetches its snapshot anyway: a
+/// quiet symbol would otherwise stay stale until its book first changes. It stays exact: the
+/// next diff must join the snapshot (step 6's `U`/`u` checks) or the book resyncs.
+const QUIET_SNAPSHOT_AFTER: Duration = Duration::from_secs(2);
+
 struct BookState {
     sync: BookSync,
     in_flight: bool,
     retry_at: Option<Instant>,
+    /// When to fetch a snapshot if no diff came by then.
+    quiet_at: Option<Instant>,
     dead: bool,
 }
 
@@ -51,6 +59,7 @@ impl Books {
             sync: BookSync::new(self.depth, self.max_buffer),
             in_flight: false,
             retry_at: None,
+            quiet_at: Some(Instant::now() + QUIET_SNAPSHOT_AFTER),
             dead: false,
         };
         self.map.entry(symbol.clone()).or_insert(state);
@@ -80,6 +89,7 @@ impl Books {
                 stats.on_resync();
             }
             b.retry_at = None;
+            b.quiet_at = Some(Instant::now() + QUIET_SNAPSHOT_AFTER);
             board.publish(symbol, |t| t.stale = true);
         }
     }
@@ -102,7 +112,10 @@ impl Books {
                 Next::Idle
             }
             DiffOutcome::Ignored => Next::Idle,
-            DiffOutcome::Buffered => b.fetch_now(),
+            DiffOutcome::Buffered => {
+                b.quiet_at = None;
+                b.fetch_now()
+            }
             DiffOutcome::Gap { expected, got } => {
                 tracing::info!(%symbol, expected, got, "order book gap; resyncing");
                 stats.on_resync();
@@ -118,6 +131,7 @@ impl Books {
         if let Some(b) = self.map.get_mut(symbol) {
             b.in_flight = true;
             b.retry_at = None;
+            b.quiet_at = None;
         }
     }
 
@@ -150,6 +164,7 @@ impl Books {
         if let Some(b) = self.map.get_mut(symbol) {
             b.in_flight = false;
             match delay {
+                Some(d) if b.waits_first_diff() => b.quiet_at = Some(Instant::now() + d),
                 Some(d) => b.retry_at = Some(Instant::now() + d),
                 None => b.dead = true,
             }
@@ -166,13 +181,23 @@ impl Books {
                     out.push(symbol.clone());
                 }
             }
+            if b.quiet_at.is_some_and(|t| t <= now) {
+                b.quiet_at = None;
+                if b.waits_first_diff() && !b.in_flight && !b.dead {
+                    out.push(symbol.clone());
+                }
+            }
         }
         out
     }
 
     /// The earliest scheduled retry.
     pub(super) fn next_retry(&self) -> Option<Instant> {
-        self.map.values().filter_map(|b| b.retry_at).min()
+        self.map
+            .values()
+            .flat_map(|b| [b.retry_at, b.quiet_at])
+            .flatten()
+            .min()
     }
 
     /// The snapshot depth to ask for.
@@ -182,6 +207,11 @@ impl Books {
 }
 
 impl BookState {
+    /// Stale with nothing buffered: (re)subscribed and no diff seen yet.
+    fn waits_first_diff(&self) -> bool {
+        self.sync.is_stale() && !self.sync.wants_snapshot()
+    }
+
     fn fetch_now(&self) -> Next {
         if self.sync.wants_snapshot() && !self.in_flight && self.retry_at.is_none() && !self.dead {
             Next::Fetch

@@ -133,8 +133,11 @@ impl Conn {
                 },
                 Some((symbol, res)) = snaps.recv() => self.on_snapshot(symbol, res).await,
                 () = sleep_opt(retry), if retry.is_some() => {
+                    // While disconnected nothing is fetched: the reopen resets every book.
                     for symbol in self.books.due(Instant::now()) {
-                        self.fetch(symbol);
+                        if self.connected {
+                            self.fetch(symbol);
+                        }
                     }
                     Ok(())
                 }
