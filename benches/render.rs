@@ -34,7 +34,7 @@ fn populated() -> AppState {
     let c = config::parse_layered(Some(("bench.toml", "[ui]\nclock = \"utc\"\n"))).expect("config");
     let mut s = AppState::new(&c, KeyMap::from_table(&c.keys).expect("keys"), false, NOW);
     let btc = Symbol::new("BTCUSDT").expect("symbol");
-    for (i, sym) in s.watchlist.clone().into_iter().enumerate() {
+    for (i, sym) in s.watchlist().to_vec().into_iter().enumerate() {
         let p = price(9_000_000 + i as i64 * 1000);
         let t = Ticker24h {
             symbol: sym,

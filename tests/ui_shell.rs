@@ -165,7 +165,7 @@ fn ascii_borders_when_unicode_is_off() {
         .map(|c| c.symbol().to_string())
         .collect();
     assert!(all.is_ascii(), "only ASCII is drawn: {all}");
-    assert!(all.contains("+ Watchlist -") && all.contains('|'));
+    assert!(all.contains("+ main -") && all.contains('|'));
 }
 
 /// 120 one-minute candles on a deterministic zig-zag.

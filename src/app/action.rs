@@ -2,9 +2,10 @@
 //! raw input, timer ticks, and results from the network and the brokers.
 
 use super::keymap::KeyPress;
+use super::lists::NamedList;
 use super::state::{FeedReport, Level};
 use crate::alerts::{Alert, AlertTrigger};
-use crate::domain::{Fill, Instrument, Order, TimeMs, VenueId};
+use crate::domain::{Fill, Instrument, Order, Ticker24h, TimeMs, VenueId};
 use crate::portfolio::EquitySnapshot;
 use crate::venue::AccountSnapshot;
 use crate::venue::MarketEvent;
@@ -82,11 +83,23 @@ pub enum UserAction {
     Redraw,
     /// Cycle the watchlist order: yours, by name, by change, by volume.
     Sort,
+    /// Add the selected symbol to the shown list.
+    WatchAdd,
+    /// Remove the highlighted symbol from the shown list.
+    WatchRemove,
+    /// Move the highlighted symbol up the list.
+    MoveUp,
+    /// Move the highlighted symbol down the list.
+    MoveDown,
+    /// Show the next watchlist.
+    NextList,
+    /// Show the previous watchlist.
+    PrevList,
 }
 
 impl UserAction {
     /// Every action, in help order: (action, config name, description).
-    pub const TABLE: [(UserAction, &'static str, &'static str); 35] = [
+    pub const TABLE: [(UserAction, &'static str, &'static str); 41] = [
         (UserAction::Quit, "quit", "quit"),
         (UserAction::Help, "help", "show / hide this help"),
         (UserAction::CommandLine, "command_line", "command line"),
@@ -134,13 +147,27 @@ impl UserAction {
         (UserAction::ChartMode, "chart_mode", "candles / line"),
         (UserAction::Redraw, "redraw", "redraw screen"),
         (UserAction::Sort, "sort", "sort watchlist"),
+        (UserAction::WatchAdd, "watch_add", "add symbol to the list"),
+        (
+            UserAction::WatchRemove,
+            "watch_remove",
+            "remove symbol from the list",
+        ),
+        (UserAction::MoveUp, "move_up", "move symbol up the list"),
+        (
+            UserAction::MoveDown,
+            "move_down",
+            "move symbol down the list",
+        ),
+        (UserAction::NextList, "next_list", "next watchlist"),
+        (UserAction::PrevList, "prev_list", "previous watchlist"),
     ];
 
     /// Every action, in help order.
-    pub const ALL: [UserAction; 35] = {
-        let mut all = [UserAction::Quit; 35];
+    pub const ALL: [UserAction; 41] = {
+        let mut all = [UserAction::Quit; 41];
         let mut i = 0;
-        while i < 35 {
+        while i < 41 {
             all[i] = Self::TABLE[i].0;
             i += 1;
         }
@@ -171,7 +198,7 @@ impl UserAction {
 }
 
 /// Everything that reaches `update`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Action {
     /// A key press, resolved through the key map or typed into an input.
     Key(KeyPress),
@@ -203,6 +230,12 @@ pub enum Action {
     Account(VenueId, AccountSnapshot),
     /// Stored equity-curve points, at start.
     EquityLoaded(Vec<EquitySnapshot>),
+    /// Stored watchlists and which one is shown, at start.
+    ListsLoaded(Vec<NamedList>, usize),
+    /// Symbols that passed a `:screen`, with their tickers, and the filter's text.
+    ScreenResults(String, Vec<Ticker24h>),
+    /// Every instrument of the venue, indexed for the search.
+    SymbolIndex(std::sync::Arc<crate::search::SymbolIndex>),
     /// Stored alerts and recent triggers, at start.
     AlertsLoaded(Vec<Alert>, Vec<AlertTrigger>),
     /// A new alert, with the id the store gave it.

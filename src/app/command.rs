@@ -1,10 +1,12 @@
 //! Commands: the effects `update` asks for. The runtime performs them and feeds results back
 //! as actions, so `update` itself stays pure and testable.
 
+use super::lists::NamedList;
 use crate::alerts::{AlertId, AlertSpec, AlertStatus, AlertTrigger};
 use crate::domain::{ClientOrderId, Interval, Symbol, VenueId};
 use crate::orders::OrderDraft;
 use crate::portfolio::EquitySnapshot;
+use crate::screener::Filter;
 
 /// An effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,14 @@ pub enum Command {
     SetAlertEnabled(AlertId, bool),
     /// Alerts exist for these symbols: stream their trades.
     AlertSymbols(Vec<Symbol>),
+    /// Keep these lists (and which one is shown) in the history file.
+    SaveLists(Vec<NamedList>, usize),
+    /// The shown list changed: stream tickers for these symbols.
+    WatchSymbols(Vec<Symbol>),
+    /// Screen every symbol of the market venue with this filter.
+    Screen(Filter),
+    /// Start or stop recording the tape of these symbols into the history file.
+    Record(Option<Vec<Symbol>>),
     /// Store a point of the equity curve.
     SaveEquity(EquitySnapshot),
     /// Ask the broker for balances and positions (after a fill).

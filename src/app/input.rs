@@ -97,11 +97,25 @@ pub fn on_paste(state: &mut AppState, text: &str) -> Vec<Command> {
     Vec::new()
 }
 
-/// Symbols matching a search query: watchlist symbols containing it, prefix matches first.
+/// Results shown in the search.
+pub const SEARCH_RESULTS: usize = 12;
+
+/// Symbols matching a search query: the venue's instruments ranked by the symbol index (exact,
+/// base asset, prefix, name, fuzzy) once it is loaded; until then the shown list's symbols
+/// containing the query, prefix matches first.
 pub fn search_results(state: &AppState, query: &str) -> Vec<Symbol> {
+    if let Some(index) = state.symbol_index.as_deref()
+        && !query.trim().is_empty()
+    {
+        return index
+            .search(query, SEARCH_RESULTS)
+            .into_iter()
+            .map(|h| h.entry.symbol.clone())
+            .collect();
+    }
     let q = query.trim().to_ascii_uppercase();
     let mut hits: Vec<&Symbol> = state
-        .watchlist
+        .watchlist()
         .iter()
         .filter(|s| s.as_str().contains(&q))
         .collect();
@@ -127,7 +141,7 @@ fn pick_search(state: &mut AppState, query: &str, selected: usize) -> Vec<Comman
 }
 
 /// Command-line commands, for `:help` and the README.
-pub const COMMANDS: [(&str, &str); 8] = [
+pub const COMMANDS: [(&str, &str); 13] = [
     ("q, quit", "leave speedtrade"),
     ("help", "show the key help"),
     ("s, symbol SYMBOL", "show a symbol"),
@@ -144,6 +158,23 @@ pub const COMMANDS: [(&str, &str); 8] = [
         "alert SYM move [+|-]5% 15m | alert rm|off|on ID",
         "% move alert; manage",
     ),
+    (
+        "wl [NAME] | wl rm NAME | wl mv NEW",
+        "show, switch to or create, delete, rename lists",
+    ),
+    (
+        "add [SYM..] | rm [SYM..]",
+        "add to / remove from the list (default: selected)",
+    ),
+    (
+        "filter EXPR",
+        "filter the list, e.g. price < 100 and change% > 5",
+    ),
+    (
+        "screen EXPR",
+        "screen every symbol of the venue (:screen to go back)",
+    ),
+    ("record on|off", "record the tape of the shown symbols"),
     ("clear", "clear the log tab"),
 ];
 
@@ -151,8 +182,18 @@ pub const COMMANDS: [(&str, &str); 8] = [
 pub fn run_command(state: &mut AppState, line: &str) -> Vec<Command> {
     let mut words = line.split_whitespace();
     let (cmd, arg) = (words.next().unwrap_or(""), words.next());
+    let rest = line.trim_start().get(cmd.len()..).unwrap_or("").trim();
     match (cmd, arg) {
         ("", _) => Vec::new(),
+        ("wl" | "add" | "rm" | "filter" | "screen", _) => super::lists::command(state, cmd, rest),
+        ("record", Some("on")) => {
+            state.flash(Level::Info, "recording the tape of the shown symbols", 4);
+            vec![Command::Record(Some(state.watchlist().to_vec()))]
+        }
+        ("record", Some("off")) => {
+            state.flash(Level::Info, "recording stopped", 3);
+            vec![Command::Record(None)]
+        }
         ("q" | "quit" | "q!" | "quit!", _) => on_user(state, UserAction::Quit),
         ("help" | "h", _) => on_user(state, UserAction::Help),
         ("s" | "symbol", Some(s)) => match Symbol::new(s) {

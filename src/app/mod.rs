@@ -7,6 +7,7 @@ pub mod command;
 pub mod entry;
 pub mod input;
 pub mod keymap;
+pub mod lists;
 pub mod market;
 pub mod nav;
 pub mod portfolio;

@@ -90,7 +90,7 @@ fn move_cursor(state: &mut AppState, a: UserAction) -> Vec<Command> {
     match state.focus {
         Pane::Watchlist => {
             let before = state.watch_cursor;
-            state.watch_cursor = moved(before, state.watchlist.len(), a);
+            state.watch_cursor = moved(before, state.watch_rows().len(), a);
             if state.watch_cursor != before {
                 return select_watch_row(state);
             }

@@ -268,8 +268,8 @@ pub struct AppState {
     pub bottom_tab: BottomTab,
     /// Highlighted row in the bottom pane.
     pub bottom_cursor: usize,
-    /// Watchlist symbols, in display order.
-    pub watchlist: Vec<Symbol>,
+    /// Named watchlists, the one shown, screen results and the filter.
+    pub lists: super::lists::Lists,
     /// Highlighted watchlist row (an index into [`AppState::watch_rows`]).
     pub watch_cursor: usize,
     /// Watchlist order.
@@ -300,6 +300,8 @@ pub struct AppState {
     pub demo: bool,
     /// Price alerts, checked on every trade.
     pub alerts: crate::alerts::AlertEngine,
+    /// Every instrument of the venue, for the `/` search (loaded in the background).
+    pub symbol_index: Option<std::sync::Arc<crate::search::SymbolIndex>>,
     /// Positions, cash and the equity curve.
     pub portfolio: super::portfolio::PortfolioState,
     /// Recent alert triggers, newest first.
@@ -368,7 +370,7 @@ impl AppState {
             overlay: Overlay::None,
             bottom_tab: BottomTab::Orders,
             bottom_cursor: 0,
-            watchlist,
+            lists: super::lists::Lists::new("main", watchlist),
             watch_cursor,
             watch_sort: WatchSort::Manual,
             book_group: None,
@@ -389,6 +391,7 @@ impl AppState {
             quit: false,
             demo: false,
             alerts: crate::alerts::AlertEngine::new(),
+            symbol_index: None,
             portfolio: super::portfolio::PortfolioState::new(&config.paper.quote_asset),
             alert_log: VecDeque::new(),
             instruments: HashMap::new(),
@@ -410,9 +413,17 @@ impl AppState {
         self.markets.get(&self.selected)
     }
 
-    /// The watchlist in display order (sorted per [`AppState::watch_sort`]).
+    /// The symbols of the list being shown, in the user's order.
+    pub fn watchlist(&self) -> &[Symbol] {
+        &self.lists.shown().symbols
+    }
+
+    /// The shown list in display order (sorted per [`AppState::watch_sort`], filtered by the
+    /// `:filter`).
     pub fn watch_rows(&self) -> Vec<&Symbol> {
-        super::view::sorted_rows(&self.watchlist, &self.markets, self.watch_sort)
+        let mut rows = super::view::sorted_rows(self.watchlist(), &self.markets, self.watch_sort);
+        rows.retain(|s| super::lists::passes(self, s));
+        rows
     }
 
     /// Appends to the log tab, dropping the oldest past [`LOG_CAP`].

@@ -67,6 +67,31 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             super::portfolio::curve_loaded(state, points);
             Vec::new()
         }
+        Action::ListsLoaded(lists, active) => {
+            if !lists.is_empty() {
+                state.lists.all = lists;
+                state.lists.active = active.min(state.lists.all.len() - 1);
+            }
+            vec![Command::WatchSymbols(state.watchlist().to_vec())]
+        }
+        Action::ScreenResults(text, tickers) => {
+            let symbols = tickers.iter().map(|t| t.symbol.clone()).collect();
+            for t in tickers {
+                let symbol = t.symbol.clone();
+                state.markets.entry(symbol).or_default().ticker = Some(t);
+            }
+            state.lists.screen = Some(super::lists::NamedList {
+                name: format!("screen: {text}"),
+                symbols,
+            });
+            state.watch_sort = super::view::WatchSort::Volume;
+            state.watch_cursor = 0;
+            vec![Command::WatchSymbols(state.watchlist().to_vec())]
+        }
+        Action::SymbolIndex(index) => {
+            state.symbol_index = Some(index);
+            Vec::new()
+        }
         Action::AlertsLoaded(alerts, log) => alerting::loaded(state, alerts, log),
         Action::AlertSaved(alert) => alerting::saved(state, alert),
         Action::Order(order) => {
@@ -181,6 +206,14 @@ pub fn on_user(state: &mut AppState, a: UserAction) -> Vec<Command> {
             Vec::new()
         }
         U::Redraw => vec![Command::ClearScreen],
+        U::WatchAdd => super::lists::command(state, "add", ""),
+        U::WatchRemove if state.focus == super::state::Pane::Watchlist => {
+            super::lists::remove(state, &[])
+        }
+        U::MoveUp | U::MoveDown if state.focus == super::state::Pane::Watchlist => {
+            super::lists::move_row(state, a == U::MoveDown)
+        }
+        U::NextList | U::PrevList => super::lists::cycle(state, a == U::NextList),
         U::Buy => entry::open_ticket(state, Side::Buy),
         U::Sell => entry::open_ticket(state, Side::Sell),
         U::Cancel => entry::cancel_selected(state),

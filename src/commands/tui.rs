@@ -55,12 +55,16 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     });
     let (market, source) = LiveMarket::start(
         &config,
-        &state.watchlist,
+        state.watchlist(),
         &state.selected,
         state.chart.interval,
         &events_tx,
     )?;
-    spawn_instruments(&config, &session, state.watchlist.clone(), &events_tx);
+    spawn_instruments(&config, &session, state.watchlist().to_vec(), &events_tx);
+    market.index_instruments(&events_tx);
+    if config.storage.record_trades {
+        session.record(Some(state.watchlist().to_vec()));
+    }
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let effects = tokio::spawn(effects(
         EffectsCtx {
@@ -105,6 +109,18 @@ fn load_blotter(session: &Session, currency: &str, app: &mpsc::UnboundedSender<A
             let _ = app.send(Action::Notice(
                 Level::Error,
                 format!("could not load the equity curve: {e:#}"),
+            ));
+        }
+    }
+    match crate::runtime::lists::load(m.store()) {
+        Ok(Some(action)) => {
+            let _ = app.send(action);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let _ = app.send(Action::Notice(
+                Level::Error,
+                format!("could not load the watchlists: {e:#}"),
             ));
         }
     }
@@ -185,6 +201,22 @@ fn perform(cx: &mut EffectsCtx, cmd: Command) {
             cx.session.perform(other, cx.app.clone());
         }
         Command::AlertSymbols(symbols) => cx.market.set_alerted(symbols),
+        Command::WatchSymbols(symbols) => {
+            spawn_instruments(&cx.config, &cx.session, symbols.clone(), &cx.app);
+            cx.market.set_watchlist(symbols);
+        }
+        Command::SaveLists(lists, active) => {
+            let store = cx.session.manager.store().clone();
+            crate::runtime::lists::save(
+                store,
+                cx.config.general.market,
+                lists,
+                active,
+                cx.app.clone(),
+            );
+        }
+        Command::Screen(filter) => cx.market.screen(filter, &cx.app),
+        Command::Record(symbols) => cx.session.record(symbols),
         Command::SaveEquity(point) => portfolio::save(cx.session.manager.store(), &point),
         Command::RefreshAccount => portfolio::refresh(cx.session.account.clone(), cx.app.clone()),
         alert @ (Command::CreateAlert(_)

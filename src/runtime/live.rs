@@ -6,6 +6,8 @@ use super::market::{binance_endpoints, feed_options};
 use crate::app::{Action, Level, state::FeedReport};
 use crate::config::{AlpacaFeed as FeedChoice, Config};
 use crate::domain::{Interval, Symbol, VenueId};
+use crate::screener::{Filter, Row};
+use crate::search::{Entry, SymbolIndex};
 use crate::tui::MarketSource;
 use crate::venue::alpaca::{
     AlpacaBroker, AlpacaChannels, AlpacaDataFeed, AlpacaDataOptions, AlpacaFeed,
@@ -15,6 +17,9 @@ use crate::venue::{ConnState, MarketEvent};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::mpsc;
+
+/// Most symbols a `:screen` lists.
+const SCREEN_MAX: usize = 200;
 
 /// Candles fetched when a chart opens.
 const BACKFILL: u16 = 500;
@@ -124,6 +129,77 @@ impl LiveMarket {
         let selected = self.selected.clone();
         self.refresh(&selected);
         self.backfill(&selected, interval, app);
+    }
+
+    /// The shown list changed: stream tickers for these symbols.
+    pub fn set_watchlist(&mut self, symbols: Vec<Symbol>) {
+        let new: BTreeSet<Symbol> = symbols.into_iter().collect();
+        let old = std::mem::replace(&mut self.watchlist, new);
+        let changed: Vec<Symbol> = old.symmetric_difference(&self.watchlist).cloned().collect();
+        for s in &changed {
+            self.refresh(s);
+        }
+    }
+
+    /// Screens every symbol of the venue (24 h tickers over REST) and sends the ones that
+    /// pass, best volume first.
+    pub fn screen(&self, filter: Filter, app: &mpsc::UnboundedSender<Action>) {
+        let Venue::Binance(feed) = &self.venue else {
+            let _ = app.send(Action::Notice(
+                Level::Warn,
+                "screening needs Binance market data".into(),
+            ));
+            return;
+        };
+        let rest = feed.rest().clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            match rest.tickers_24h(&[]).await {
+                Ok(all) => {
+                    let mut hits: Vec<_> = all
+                        .into_iter()
+                        .filter(|t| filter.matches(&Row::from(t)))
+                        .collect();
+                    hits.sort_by_key(|t| std::cmp::Reverse(t.quote_volume));
+                    hits.truncate(SCREEN_MAX);
+                    let _ = app.send(Action::ScreenResults(filter.to_string(), hits));
+                }
+                Err(e) => {
+                    let _ = app.send(Action::Notice(Level::Error, format!("screen: {e}")));
+                }
+            }
+        });
+    }
+
+    /// Every instrument of the venue, for the search (Binance `exchangeInfo`, Alpaca assets).
+    pub fn index_instruments(&self, app: &mpsc::UnboundedSender<Action>) {
+        let app = app.clone();
+        let list = match &self.venue {
+            Venue::Binance(feed) => {
+                let rest = feed.rest().clone();
+                tokio::spawn(async move {
+                    rest.exchange_info(&[])
+                        .await
+                        .map(|i| i.instruments)
+                        .map_err(|e| e.to_string())
+                })
+            }
+            Venue::Alpaca(Some((_, broker))) => {
+                let broker = broker.clone();
+                tokio::spawn(async move { broker.instruments().await.map_err(|e| e.to_string()) })
+            }
+            Venue::Alpaca(None) => return,
+        };
+        tokio::spawn(async move {
+            match list.await {
+                Ok(Ok(list)) => {
+                    let entries = list.iter().map(Entry::from).collect();
+                    let _ = app.send(Action::SymbolIndex(Arc::new(SymbolIndex::new(entries))));
+                }
+                Ok(Err(e)) => tracing::warn!("instrument list for the search: {e}"),
+                Err(e) => tracing::warn!("instrument list task: {e}"),
+            }
+        });
     }
 
     /// The symbols that have alerts (their every trade is needed).

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 mod brokers;
+pub mod lists;
 pub mod live;
 pub mod market;
 pub mod metrics;
@@ -32,6 +33,10 @@ pub struct Session {
     pub broker: VenueId,
     /// That broker, for balances and positions.
     pub account: Arc<dyn Broker>,
+    /// The market venue (recorded trades are filed under it).
+    market: VenueId,
+    /// Symbols whose trades are recorded.
+    recording: std::sync::Mutex<Option<std::collections::HashSet<crate::domain::Symbol>>>,
     /// Push-stream tasks and handles kept alive for the session (in a mutex only so that a
     /// shared session is `Sync`; nothing locks it).
     _keep: std::sync::Mutex<Vec<Box<dyn std::any::Any + Send>>>,
@@ -83,6 +88,8 @@ impl Session {
             paper,
             broker,
             account,
+            market: config.general.market,
+            recording: std::sync::Mutex::new(None),
             _keep: std::sync::Mutex::new(keep),
         })
     }
@@ -107,10 +114,29 @@ impl Session {
         })
     }
 
-    /// Feeds market data to the paper broker (it fills against the live book).
+    /// Records the trades of these symbols into the history file from now on (`None` stops).
+    pub fn record(&self, symbols: Option<Vec<crate::domain::Symbol>>) {
+        if let Ok(mut r) = self.recording.lock() {
+            *r = symbols.map(|s| s.into_iter().collect());
+        }
+    }
+
+    /// Feeds market data to the paper broker (it fills against the live book) and the tape
+    /// recorder.
     pub fn on_market(&self, ev: &MarketEvent) {
         match ev {
-            MarketEvent::Trade(t) => self.paper.on_trade(t),
+            MarketEvent::Trade(t) => {
+                self.paper.on_trade(t);
+                let recording = self
+                    .recording
+                    .lock()
+                    .is_ok_and(|r| r.as_ref().is_some_and(|s| s.contains(&t.symbol)));
+                if recording {
+                    self.manager
+                        .store()
+                        .record_trades(self.market, vec![t.clone()]);
+                }
+            }
             MarketEvent::Book { symbol, top } if !top.stale => self.paper.on_book(symbol, top),
             _ => {}
         }

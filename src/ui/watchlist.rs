@@ -107,12 +107,20 @@ fn row(sym: &Symbol, view: Option<&MarketView>, c: Cols, th: &Theme) -> Line<'st
 
 /// Draws the watchlist.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
-    let sort = s.watch_sort.label();
-    let title = if sort.is_empty() {
-        " Watchlist ".to_string()
-    } else {
-        format!(" Watchlist · {sort} ")
-    };
+    let mut title = format!(" {}", s.lists.shown().name);
+    for part in [
+        s.watch_sort.label().to_string(),
+        s.lists
+            .filter
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    ] {
+        if !part.is_empty() {
+            title.push_str(&format!(" · {part}"));
+        }
+    }
+    title.push(' ');
     let block = pane_block(title, s.focus == Pane::Watchlist, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -132,6 +140,15 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         .unwrap_or(1)
         + 1;
     let cols = columns(inner.width as usize, sym_w, last_w);
+    if list.is_empty() {
+        let hint = if s.lists.filter.is_some() {
+            "Nothing passes the filter. :filter alone clears it."
+        } else {
+            "This list is empty. Add symbols with :add SYMBOL, or / to search and a to add."
+        };
+        super::widgets::empty_state(f, inner, &[hint], th);
+        return;
+    }
     let lines: Vec<Line> = list
         .into_iter()
         .enumerate()
