@@ -17,6 +17,10 @@ pub struct Cli {
     /// Log level or filter (trace, debug, info, warn, error; e.g. "speedtrade=debug").
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// Serve Prometheus metrics (feed counters) at http://ADDR/metrics; loopback only, e.g.
+    /// `127.0.0.1:9464` or just `9464`. Off by default.
+    #[arg(long, global = true, value_name = "ADDR", value_parser = crate::runtime::metrics::parse_listen_addr)]
+    pub metrics: Option<std::net::SocketAddr>,
     /// What to run; without one, the terminal UI starts.
     #[command(subcommand)]
     pub command: Option<Cmd>,

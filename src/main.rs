@@ -58,7 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let code = runtime.block_on(commands::dispatch(cli.command, loaded, paths));
+    let code = runtime.block_on(commands::dispatch(cli.command, loaded, paths, cli.metrics));
     runtime.shutdown_timeout(Duration::from_millis(500));
     code
 }

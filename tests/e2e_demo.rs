@@ -18,7 +18,11 @@ fn demo_streams_prices_and_trades_through_the_whole_path() {
         ("SPEEDTRADE_CONFIG", config.to_str().unwrap()),
         ("SPEEDTRADE_DATA_DIR", data.to_str().unwrap()),
     ];
-    let mut app = PtyApp::spawn(&["demo"], &env, 160, 45);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port().to_string()
+    };
+    let mut app = PtyApp::spawn(&["--metrics", &port, "demo"], &env, 160, 45);
     app.wait_for("the DEMO badge and a live feed", WAIT, |s| {
         s.contains("DEMO") && s.contains("● live")
     });
@@ -78,4 +82,21 @@ fn demo_streams_prices_and_trades_through_the_whole_path() {
     assert_eq!(lines[0]["status"], "canceled");
     assert_eq!(lines[0]["venue"], "binance");
     assert_eq!(lines[0]["price"], "1000");
+}
+
+/// `GET /metrics` over a plain socket, retried until the first second's numbers exist.
+fn scrape(port: &str) -> String {
+    use std::io::{Read, Write};
+    for _ in 0..100 {
+        if let Ok(mut c) = std::net::TcpStream::connect(format!("127.0.0.1:{port}")) {
+            let _ = c.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
+            let mut body = String::new();
+            let _ = c.read_to_string(&mut body);
+            if body.contains("speedtrade_uptime_seconds") {
+                return body;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    String::new()
 }

@@ -13,7 +13,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Runs the simulator and the UI against it; stops the simulator when the UI exits.
-pub async fn run(args: SimArgs, mut config: Config, paths: Paths) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: SimArgs,
+    mut config: Config,
+    paths: Paths,
+    metrics: Option<std::net::SocketAddr>,
+) -> anyhow::Result<ExitCode> {
     let listed: Vec<Symbol> = args
         .symbols
         .iter()
@@ -49,6 +54,7 @@ pub async fn run(args: SimArgs, mut config: Config, paths: Paths) -> anyhow::Res
         TuiSetup {
             binance: Some(access),
             demo: true,
+            metrics,
         },
     )
     .await;

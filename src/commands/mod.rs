@@ -19,6 +19,7 @@ pub async fn dispatch(
     cmd: Option<Cmd>,
     config: Result<Config, ConfigError>,
     paths: Paths,
+    metrics: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(Cmd::Doctor) = cmd {
         let ok = crate::doctor::run(&paths, &config).await;
@@ -30,8 +31,14 @@ pub async fn dispatch(
     }
     let config = config?;
     match cmd {
-        None | Some(Cmd::Tui) => tui::run(config, paths, tui::TuiSetup::default()).await,
-        Some(Cmd::Demo(args)) => demo::run(args, config, paths).await,
+        None | Some(Cmd::Tui) => {
+            let setup = tui::TuiSetup {
+                metrics,
+                ..Default::default()
+            };
+            tui::run(config, paths, setup).await
+        }
+        Some(Cmd::Demo(args)) => demo::run(args, config, paths, metrics).await,
         Some(Cmd::Sim(args)) => {
             crate::sim::run(args).await?;
             Ok(ExitCode::SUCCESS)

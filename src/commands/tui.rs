@@ -6,6 +6,7 @@ use crate::config::{Config, Paths};
 use crate::domain::{Symbol, now_ms};
 use crate::runtime::live::LiveMarket;
 use crate::runtime::market::load_instruments;
+use crate::runtime::metrics::{self, Metric};
 use crate::runtime::portfolio;
 use crate::runtime::{BinanceAccess, Session, configured_broker};
 use crate::store::OrderFilter;
@@ -25,6 +26,8 @@ pub struct TuiSetup {
     pub binance: Option<BinanceAccess>,
     /// Show the DEMO badge.
     pub demo: bool,
+    /// Serve Prometheus metrics on this loopback address.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// `NO_COLOR` set to anything non-empty turns colours off (https://no-color.org).
@@ -55,6 +58,7 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     });
     let (market, source) = LiveMarket::start(
         &config,
+        Some(session.manager.store().clone()),
         state.watchlist(),
         &state.selected,
         state.chart.interval,
@@ -65,9 +69,23 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     if config.storage.record_trades {
         session.record(Some(state.watchlist().to_vec()));
     }
+    let (metrics_text, _metrics_server) = match setup.metrics {
+        Some(addr) => {
+            let text = Arc::new(std::sync::Mutex::new(String::new()));
+            let shared = text.clone();
+            let server = metrics::serve(addr, move || {
+                shared.lock().map(|t| t.clone()).unwrap_or_default()
+            })
+            .await?;
+            tracing::info!(addr = %server.local_addr(), "serving metrics");
+            (Some(text), Some(server))
+        }
+        None => (None, None),
+    };
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let effects = tokio::spawn(effects(
         EffectsCtx {
+            metrics: metrics_text,
             config,
             session: session.clone(),
             market,
@@ -159,6 +177,8 @@ fn spawn_instruments(
 
 /// What the effects task needs.
 struct EffectsCtx {
+    /// The latest metrics text, when `--metrics` serves it.
+    metrics: Option<Arc<std::sync::Mutex<String>>>,
     config: Config,
     session: Arc<Session>,
     market: LiveMarket,
@@ -182,6 +202,14 @@ async fn effects(mut cx: EffectsCtx, mut commands: mpsc::UnboundedReceiver<Comma
                 seconds += 1;
                 if seconds % ACCOUNT_EVERY_S == 1 {
                     portfolio::refresh(cx.session.account.clone(), cx.app.clone());
+                }
+                if let Some(text) = &cx.metrics {
+                    let stats = cx.market.stats();
+                    let app = [Metric::gauge("speedtrade_uptime_seconds", "Seconds since start.", i64::try_from(seconds).unwrap_or(i64::MAX))];
+                    let rendered = metrics::render(stats.as_ref().map(|s| ("binance", s)), &app);
+                    if let Ok(mut t) = text.lock() {
+                        *t = rendered;
+                    }
                 }
             }
         }

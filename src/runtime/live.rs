@@ -8,10 +8,12 @@ use crate::config::{AlpacaFeed as FeedChoice, Config};
 use crate::domain::{Interval, Symbol, VenueId};
 use crate::screener::{Filter, Row};
 use crate::search::{Entry, SymbolIndex};
+use crate::store::Store;
 use crate::tui::MarketSource;
 use crate::venue::alpaca::{
     AlpacaBroker, AlpacaChannels, AlpacaDataFeed, AlpacaDataOptions, AlpacaFeed,
 };
+use crate::venue::binance::feed::stats::FeedStatsSnapshot;
 use crate::venue::binance::feed::{BinanceFeed, Topics};
 use crate::venue::{ConnState, MarketEvent};
 use std::collections::BTreeSet;
@@ -40,6 +42,9 @@ pub struct LiveMarket {
     selected: Symbol,
     interval: Interval,
     alerted: BTreeSet<Symbol>,
+    /// The market venue, and the history file whose candle cache charts start from.
+    market: VenueId,
+    cache: Option<Store>,
 }
 
 impl LiveMarket {
@@ -47,6 +52,7 @@ impl LiveMarket {
     /// symbol. Problems (no Alpaca keys) are reported to the app, not fatal.
     pub fn start(
         config: &Config,
+        cache: Option<Store>,
         watchlist: &[Symbol],
         selected: &Symbol,
         interval: Interval,
@@ -66,6 +72,8 @@ impl LiveMarket {
             selected: selected.clone(),
             interval,
             alerted: BTreeSet::new(),
+            market: config.general.market,
+            cache,
         };
         for s in me.watchlist.iter().chain([selected]) {
             me.refresh(s);
@@ -105,7 +113,22 @@ impl LiveMarket {
         }
     }
 
+    /// Cached candles first (the chart draws at once), then the venue's history.
     fn backfill(&self, symbol: &Symbol, interval: Interval, app: &mpsc::UnboundedSender<Action>) {
+        if let Some(store) = &self.cache {
+            match store.candles(self.market, symbol, interval, None, usize::from(BACKFILL)) {
+                Ok(candles) if !candles.is_empty() => {
+                    let ev = MarketEvent::History {
+                        symbol: symbol.clone(),
+                        interval,
+                        candles,
+                    };
+                    let _ = app.send(Action::Market(ev));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(%symbol, error = %e, "reading cached candles"),
+            }
+        }
         match &self.venue {
             Venue::Binance(feed) => feed.backfill(symbol.clone(), interval, BACKFILL),
             Venue::Alpaca(Some((_, broker))) => {
@@ -209,6 +232,14 @@ impl LiveMarket {
         let changed: Vec<Symbol> = old.symmetric_difference(&self.alerted).cloned().collect();
         for s in &changed {
             self.refresh(s);
+        }
+    }
+
+    /// The feed's raw counters for the metrics endpoint.
+    pub fn stats(&self) -> Option<FeedStatsSnapshot> {
+        match &self.venue {
+            Venue::Binance(feed) => Some(feed.stats()),
+            Venue::Alpaca(_) => None,
         }
     }
 

@@ -138,6 +138,31 @@ impl Session {
                 }
             }
             MarketEvent::Book { symbol, top } if !top.stale => self.paper.on_book(symbol, top),
+            // The chart cache: history and closed candles go to the file (batched, no wait).
+            MarketEvent::History {
+                symbol,
+                interval,
+                candles,
+            } => {
+                self.manager.store().save_candles(
+                    self.market,
+                    symbol.clone(),
+                    *interval,
+                    candles.clone(),
+                );
+            }
+            MarketEvent::Candle {
+                symbol,
+                interval,
+                candle,
+            } if candle.closed => {
+                self.manager.store().save_candles(
+                    self.market,
+                    symbol.clone(),
+                    *interval,
+                    vec![candle.clone()],
+                );
+            }
             _ => {}
         }
     }
