@@ -37,6 +37,14 @@ fn demo_streams_prices_and_trades_through_the_whole_path() {
     app.wait_for("candles on the chart", WAIT, |s| {
         !s.contains("candles appear here")
     });
+    let metrics = scrape(&port);
+    assert!(metrics.contains("speedtrade_uptime_seconds"), "{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("speedtrade_feed_messages_total")),
+        "{metrics}"
+    );
 
     // A buy 5% under the market rests at the simulator.
     app.send(b"b");
