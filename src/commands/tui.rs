@@ -10,6 +10,7 @@ use crate::runtime::metrics::{self, Metric};
 use crate::runtime::portfolio;
 use crate::runtime::{BinanceAccess, Session, configured_broker};
 use crate::store::OrderFilter;
+use crate::tui::latency::SharedHistogram;
 use crate::tui::{self, Wiring};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -82,10 +83,11 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
         }
         None => (None, None),
     };
+    let latency = metrics_text.as_ref().map(|_| SharedHistogram::default());
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let effects = tokio::spawn(effects(
         EffectsCtx {
-            metrics: metrics_text,
+            metrics: metrics_text.map(|text| (text, latency.clone().unwrap_or_default())),
             config,
             session: session.clone(),
             market,
@@ -99,6 +101,7 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
         events: events_rx,
         commands: cmd_tx,
         tap: Box::new(move |ev| tap_session.on_market(ev)),
+        latency: latency.clone(),
     };
     let result = tui::run(state, wiring).await;
     for task in [forward, reconcile, effects] {
@@ -177,8 +180,8 @@ fn spawn_instruments(
 
 /// What the effects task needs.
 struct EffectsCtx {
-    /// The latest metrics text, when `--metrics` serves it.
-    metrics: Option<Arc<std::sync::Mutex<String>>>,
+    /// The latest metrics text and the tick-to-screen histogram, when `--metrics` serves them.
+    metrics: Option<(Arc<std::sync::Mutex<String>>, SharedHistogram)>,
     config: Config,
     session: Arc<Session>,
     market: LiveMarket,
@@ -203,16 +206,53 @@ async fn effects(mut cx: EffectsCtx, mut commands: mpsc::UnboundedReceiver<Comma
                 if seconds % ACCOUNT_EVERY_S == 1 {
                     portfolio::refresh(cx.session.account.clone(), cx.app.clone());
                 }
-                if let Some(text) = &cx.metrics {
-                    let stats = cx.market.stats();
-                    let app = [Metric::gauge("speedtrade_uptime_seconds", "Seconds since start.", i64::try_from(seconds).unwrap_or(i64::MAX))];
-                    let rendered = metrics::render(stats.as_ref().map(|s| ("binance", s)), &app);
-                    if let Ok(mut t) = text.lock() {
-                        *t = rendered;
-                    }
+                if let Some((text, latency)) = &cx.metrics {
+                    publish_metrics(&cx.market, text, latency, seconds);
                 }
             }
         }
+    }
+}
+
+/// Renders the metrics text: feed counters, uptime, frames and tick-to-screen quantiles.
+fn publish_metrics(
+    market: &LiveMarket,
+    text: &std::sync::Mutex<String>,
+    latency: &SharedHistogram,
+    seconds: u64,
+) {
+    let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut app = vec![Metric::gauge(
+        "speedtrade_uptime_seconds",
+        "Seconds since start.",
+        as_i64(seconds),
+    )];
+    if let Ok(h) = latency.lock() {
+        app.push(Metric::counter(
+            "speedtrade_frames_total",
+            "Frames drawn.",
+            as_i64(h.frames()),
+        ));
+        app.push(Metric::counter(
+            "speedtrade_tick_to_screen_samples_total",
+            "Frames that showed new market data.",
+            as_i64(h.count()),
+        ));
+        for (name, q) in [("p50", 0.5), ("p99", 0.99), ("p999", 0.999)] {
+            if let Some(us) = h.quantile_us(q) {
+                let metric = format!("speedtrade_tick_to_screen_{name}_microseconds");
+                app.push(Metric::gauge(
+                    metric,
+                    "Market data reaching the app to the frame showing it drawn.",
+                    as_i64(us),
+                ));
+            }
+        }
+    }
+    let stats = market.stats();
+    let rendered = metrics::render(stats.as_ref().map(|s| ("binance", s)), &app);
+    if let Ok(mut t) = text.lock() {
+        *t = rendered;
     }
 }
 

@@ -3,6 +3,7 @@
 //! only when something changed.
 
 pub mod input;
+pub mod latency;
 pub mod source;
 pub mod terminal;
 
@@ -32,6 +33,8 @@ pub struct Wiring {
     pub commands: mpsc::UnboundedSender<Command>,
     /// Sees every market event before `update` does (the paper broker fills against it).
     pub tap: Box<dyn Fn(&MarketEvent) + Send>,
+    /// Where tick-to-screen delays are recorded, if anyone reads them.
+    pub latency: Option<latency::SharedHistogram>,
 }
 
 /// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT.
@@ -63,7 +66,8 @@ struct Inputs {
 
 /// What woke the loop.
 enum Wake {
-    Actions(Vec<Action>),
+    /// Things to apply; `true` when market data is among them.
+    Actions(Vec<Action>, bool),
     Draw,
 }
 
@@ -72,6 +76,7 @@ impl Inputs {
     /// before more data, so data never starves drawing.
     async fn next(&mut self, w: &mut Wiring, draw_at: Option<Instant>) -> Wake {
         let mut out = Vec::new();
+        let mut market = false;
         tokio::select! {
             biased;
             Some(a) = self.keys.recv() => {
@@ -92,13 +97,14 @@ impl Inputs {
             },
             n = w.market.recv_batch(&mut self.batch, MARKET_BATCH), if self.market_open => {
                 if n == 0 { self.market_open = false; }
+                market = n > 0;
                 for ev in self.batch.drain(..) {
                     (w.tap)(&ev);
                     out.push(Action::Market(ev));
                 }
             }
         }
-        Wake::Actions(out)
+        Wake::Actions(out, market)
     }
 }
 
@@ -127,14 +133,20 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
     // Draw at most once per frame budget, and only when something changed.
     let mut draw_at = Some(Instant::now());
     let mut last_draw = Instant::now() - budget;
+    // When the oldest market data not yet on screen reached the loop.
+    let mut undrawn_since: Option<Instant> = None;
     while !state.quit {
         match inputs.next(&mut wiring, draw_at).await {
             Wake::Draw => {
                 draw(&mut guard, &state)?;
                 last_draw = Instant::now();
                 draw_at = None;
+                record_latency(&wiring, undrawn_since.take(), last_draw);
             }
-            Wake::Actions(actions) => {
+            Wake::Actions(actions, market) => {
+                if market {
+                    undrawn_since.get_or_insert_with(Instant::now);
+                }
                 for action in actions {
                     for cmd in update(&mut state, action) {
                         perform(cmd, &mut guard, &wiring)?;
@@ -147,6 +159,17 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
     input_task.abort();
     drop(guard);
     Ok(())
+}
+
+/// Counts the frame and, if it showed new market data, how long that data waited.
+fn record_latency(wiring: &Wiring, since: Option<Instant>, drawn: Instant) {
+    let Some(h) = &wiring.latency else { return };
+    if let Ok(mut h) = h.lock() {
+        h.frame();
+        if let Some(t) = since {
+            h.record(drawn.duration_since(t));
+        }
+    }
 }
 
 /// Draws one frame inside a synchronized update, so tmux and SSH never show half a frame.
