@@ -29,6 +29,19 @@ async fn place_pair(sim: &SimHandle, r: &Rig) -> usize {
             !matches!(order.status, OrderStatus::Unknown | OrderStatus::Rejected),
             "{id} settled: {order:?}"
         );
+        if r.stream.is_some() {
+            // Execution reports still in flight may move the journal on after `place`.
+            let store = r.manager.store();
+            wait_until(10, "the journal catches up with the venue", || {
+                let venue = at_sim(sim, id.as_str());
+                let journal = store.order(id).unwrap().unwrap();
+                venue.iter().any(|v| {
+                    journal_status(v.status) == journal.status.as_str()
+                        && v.executed_qty == journal.filled_qty
+                })
+            })
+            .await;
+        }
         let venue = assert_one_and_agrees(sim, r.manager.store(), id).await;
         if crosses {
             assert!(!venue.executed_qty.is_zero(), "the crossing order traded");
@@ -76,6 +89,34 @@ async fn replies_lost_at_random_over_several_orders() {
     assert!((1..6).contains(&lost), "{lost} of 6 replies lost");
     assert_eq!(proxy.orders_seen(), 6);
     assert_eq!(sim.orders(Some(SYMBOL)).len(), 6, "no order doubled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_replies_with_the_user_stream_on_as_in_a_session() {
+    // Execution reports may settle the order before the query does; either way: one order,
+    // and every fill journaled once.
+    let sim = start_sim(&[
+        "--fault-lose-reply-rate",
+        "1",
+        "--fault-lose-reply-mode",
+        "5xx",
+    ])
+    .await;
+    let proxy = Proxy::start(sim.addr()).await;
+    let r = rig(&sim, &proxy.url(), TIMEOUT)
+        .await
+        .with_user_stream()
+        .await;
+    place_pair(&sim, &r).await;
+    assert_eq!(proxy.orders_seen(), 2, "never resent");
+    let store = r.manager.store();
+    for venue in sim.orders(Some(SYMBOL)) {
+        let id = speedtrade::domain::ClientOrderId::new(&venue.client_order_id).unwrap();
+        wait_until(10, "the fills journaled", || {
+            journaled_fill_qty(store, &id) == venue.executed_qty
+        })
+        .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,8 @@ use speedtrade::store::Store;
 use speedtrade::venue::binance::broker::{BinanceBroker, BinanceBrokerConfig};
 use speedtrade::venue::binance::limiter::WeightLimiter;
 use speedtrade::venue::binance::market_rest::MarketRest;
+use speedtrade::venue::binance::user::UserStreamHandle;
+use speedtrade::venue::{BrokerEvent, ConnState};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,6 +85,32 @@ pub struct Rig {
     pub broker: Arc<BinanceBroker>,
     /// Holds the store's directory.
     pub dir: tempfile::TempDir,
+    /// The user data stream, when started ([`Rig::with_user_stream`]).
+    pub stream: Option<(UserStreamHandle, tokio::task::JoinHandle<()>)>,
+}
+
+impl Rig {
+    /// Starts the broker's user data stream (execution reports) into the manager, as a
+    /// session does, and waits until it is live.
+    pub async fn with_user_stream(mut self) -> Rig {
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let handle = self.broker.start_user_stream(tx);
+        let (probe_tx, mut probe_rx) = tokio::sync::mpsc::channel(256);
+        // Forward events to the manager, noting when the stream is live.
+        let manager = self.manager.clone();
+        let pump = tokio::spawn(async move {
+            let mut rx = rx;
+            while let Some(ev) = rx.recv().await {
+                if matches!(ev, BrokerEvent::Connection(ConnState::Live)) {
+                    let _ = probe_tx.try_send(());
+                }
+                manager.handle_event(VenueId::Binance, ev).await;
+            }
+        });
+        within(10, "the user stream goes live", probe_rx.recv()).await;
+        self.stream = Some((handle, pump));
+        self
+    }
 }
 
 /// Builds a [`Rig`] whose broker talks to `rest_url` (the simulator or a proxy in front of
@@ -105,6 +133,7 @@ pub async fn rig(sim: &SimHandle, rest_url: &str, timeout: Duration) -> Rig {
         manager,
         broker,
         dir,
+        stream: None,
     }
 }
 
@@ -225,6 +254,17 @@ pub async fn assert_one_and_agrees(
         "venue order id"
     );
     venue
+}
+
+/// The quantities of the order's journaled fills, summed.
+pub fn journaled_fill_qty(store: &Store, id: &ClientOrderId) -> Qty {
+    let units = store
+        .fills_for_order(id)
+        .unwrap()
+        .iter()
+        .map(|f| f.qty.units())
+        .sum();
+    Qty::from_units(units)
 }
 
 /// Whether the order's trail shows it went through `unknown` (a reply was lost).
