@@ -142,6 +142,16 @@ async fn a_trace_session_writes_neither_the_secret_nor_the_key() {
     assert_eq!(json_line(&fill)["status"], "filled");
     outputs.push(fill);
     outputs.push(cli.run(&["--log-level", "trace", "orders"]).await);
+    // Says where the keys come from (the environment override) without showing them.
+    let keys = cli
+        .run(&["--log-level", "trace", "keys", "status", "binance"])
+        .await;
+    assert!(
+        contains(&keys.stdout, "SPEEDTRADE_BINANCE_API_KEY") || !keys.status.success(),
+        "{}",
+        String::from_utf8_lossy(&keys.stdout)
+    );
+    outputs.push(keys);
     assert_eq!(sim.orders(Some(SYMBOL)).len(), 2);
 
     let files = assert_nowhere(&cli, &outputs, &[sim.api_secret(), sim.api_key()]);
