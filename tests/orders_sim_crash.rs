@@ -13,7 +13,7 @@ mod support_sim;
 
 use speedtrade::domain::Price;
 use speedtrade::sim::SimHandle;
-use support_sim::cli::{Cli, Row, journal, json_line, trail};
+use support_sim::cli::{Cli, Row, fill_qty, journal, json_line, trail};
 use support_sim::proxy::{OrderFate, Proxy};
 use support_sim::*;
 
@@ -135,6 +135,11 @@ async fn killed_while_waiting_for_the_reply_then_reconciled_on_restart() {
             "{what}: filled qty"
         );
         assert_eq!(now.venue_order_id, Some(venue.order_id.to_string()));
+        assert_eq!(
+            fill_qty(&cli.db_file(), &row.id),
+            venue.executed_qty,
+            "{what}: every trade is a journaled fill"
+        );
         let trail = trail(&cli.db_file(), &row.id);
         assert!(
             trail.iter().any(|(kind, _)| kind == "reconciled"),
@@ -162,4 +167,47 @@ async fn killed_before_the_order_reached_the_venue_is_rejected_not_resent() {
         "not sent after the restart"
     );
     assert_eq!(journal(&cli.db_file())[0].status, "rejected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconciliation_started_during_another_waits_for_it() {
+    // `order status` reconciles right after start-up, while the push channel's reconnect pass
+    // may already hold the order: the second pass must wait, not skip it and report it stale.
+    let sim = start_sim(&["--fault-latency-ms", "400"]).await;
+    let proxy = Proxy::start(sim.addr()).await;
+    let r = rig(&sim, &proxy.url(), std::time::Duration::from_secs(5)).await;
+    let journaled = r
+        .manager
+        .journal_order(&buy(resting_price(&sim)))
+        .await
+        .unwrap();
+    let id = journaled.request.client_order_id.clone();
+    let first = r.manager.clone();
+    let background = tokio::spawn(async move {
+        first
+            .reconcile_venue(speedtrade::domain::VenueId::Binance)
+            .await
+    });
+    wait_until(10, "the first pass querying", || {
+        proxy.requests_to("GET /api/v3/order") == 1
+    })
+    .await;
+    r.manager
+        .reconcile_venue(speedtrade::domain::VenueId::Binance)
+        .await;
+    let now = r.manager.order(&id).unwrap().unwrap();
+    assert_eq!(
+        now.status.as_str(),
+        "rejected",
+        "settled when the second pass returns"
+    );
+    assert_eq!(
+        now.reject_reason.as_deref(),
+        Some("never reached the venue")
+    );
+    within(10, "the first pass", background).await.unwrap();
+    assert!(
+        at_sim(&sim, id.as_str()).is_empty(),
+        "reconciliation never sends"
+    );
 }

@@ -153,6 +153,25 @@ pub fn trail(db: &Path, id: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// The summed quantity of one order's journaled fills, from the SQLite file.
+pub fn fill_qty(db: &Path, id: &str) -> speedtrade::domain::Qty {
+    let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt = c
+        .prepare("SELECT qty FROM fills WHERE client_order_id = ?1")
+        .unwrap();
+    let units = stmt
+        .query_map([id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|q| {
+            q.unwrap()
+                .parse::<speedtrade::domain::Qty>()
+                .unwrap()
+                .units()
+        })
+        .sum();
+    speedtrade::domain::Qty::from_units(units)
+}
+
 /// The first line of `out`'s stdout as JSON.
 pub fn json_line(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);

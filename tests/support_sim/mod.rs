@@ -249,6 +249,11 @@ pub async fn assert_one_and_agrees(
     );
     assert_eq!(journal.filled_qty, venue.executed_qty, "filled quantity");
     assert_eq!(
+        journaled_fill_qty(store, id),
+        venue.executed_qty,
+        "every trade of the order is a journaled fill"
+    );
+    assert_eq!(
         journal.venue_order_id.as_deref(),
         Some(venue.order_id.to_string().as_str()),
         "venue order id"

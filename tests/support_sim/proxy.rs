@@ -31,6 +31,8 @@ pub enum OrderFate {
 #[derive(Default)]
 struct State {
     script: Mutex<VecDeque<OrderFate>>,
+    /// `METHOD /path` of every request seen.
+    requests: Mutex<Vec<String>>,
     seen: AtomicUsize,
     forwarded: AtomicUsize,
 }
@@ -75,6 +77,16 @@ impl Proxy {
         self.state.seen.load(Ordering::SeqCst)
     }
 
+    /// Requests seen with this method and path, e.g. `GET /api/v3/order`.
+    pub fn requests_to(&self, method_path: &str) -> usize {
+        let seen = self
+            .state
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        seen.iter().filter(|r| *r == method_path).count()
+    }
+
     /// New-order requests passed on to the venue.
     pub fn orders_forwarded(&self) -> usize {
         self.state.forwarded.load(Ordering::SeqCst)
@@ -116,6 +128,7 @@ async fn requests(
             Ok(n) => n,
         };
         let chunk = &buf[..n];
+        note_request(st, chunk);
         if chunk.starts_with(b"POST /api/v3/order ") || chunk.starts_with(b"POST /api/v3/order?") {
             st.seen.fetch_add(1, Ordering::SeqCst);
             let fate = st
@@ -139,6 +152,23 @@ async fn requests(
         if to.write_all(chunk).await.is_err() {
             return End::Eof;
         }
+    }
+}
+
+/// Records `METHOD /path` when `chunk` starts a request.
+fn note_request(st: &State, chunk: &[u8]) {
+    const METHODS: [&[u8]; 4] = [b"GET ", b"POST ", b"DELETE ", b"PUT "];
+    if !METHODS.iter().any(|m| chunk.starts_with(m)) {
+        return;
+    }
+    let line = String::from_utf8_lossy(chunk.split(|b| *b == b'\r').next().unwrap_or_default());
+    let mut parts = line.split_whitespace();
+    if let (Some(method), Some(target)) = (parts.next(), parts.next()) {
+        let path = target.split('?').next().unwrap_or(target);
+        st.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!("{method} {path}"));
     }
 }
 
