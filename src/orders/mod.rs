@@ -97,6 +97,8 @@ struct Inner {
     subs: Mutex<Vec<mpsc::UnboundedSender<OrderEvent>>>,
     /// Wakes retry waits when an order is withdrawn.
     wake: Notify,
+    /// Held by a reconciliation pass (one at a time).
+    reconciling: tokio::sync::Mutex<()>,
 }
 
 /// The order manager. Cheap to clone; clones share state.
@@ -130,6 +132,7 @@ impl OrderManager {
                 book: Mutex::new(book),
                 subs: Mutex::new(Vec::new()),
                 wake: Notify::new(),
+                reconciling: tokio::sync::Mutex::new(()),
             }),
         })
     }

@@ -12,7 +12,7 @@
 use super::{Busy, OrderEvent, OrderManager};
 use crate::domain::{ClientOrderId, Order, OrderStatus, VenueId};
 use crate::store::{OrderEventKind, OrderEventRow};
-use crate::venue::{Broker, BrokerError, BrokerEvent, ConnState};
+use crate::venue::{Broker, BrokerError, BrokerEvent, ConnState, OrderUpdate};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -64,7 +64,12 @@ impl OrderManager {
 
     /// Reconciles the open orders of one venue that were placed through its current broker's
     /// profile.
+    ///
+    /// Passes run one at a time: a pass started while another runs (e.g. `order status` while
+    /// the push channel's reconnect pass is under way) waits for it, so it never skips an order
+    /// only because the other pass holds it.
     pub async fn reconcile_venue(&self, venue: VenueId) -> ReconcileReport {
+        let _one_pass = self.inner.reconciling.lock().await;
         let mut report = ReconcileReport::default();
         let (broker, profile) = match self.broker(venue) {
             Ok(b) => b,
@@ -144,7 +149,11 @@ impl OrderManager {
             answer = broker.query(&order.request.symbol, id).await;
         }
         match answer {
-            Ok(u) => Ok(self.apply_noted(u, Some(note("queried"))).await),
+            Ok(u) => {
+                let now = self.apply_noted(u, Some(note("queried"))).await;
+                self.backfill_fills(broker, id).await;
+                Ok(now.and_then(|_| self.order(id).ok().flatten()))
+            }
             Err(BrokerError::NotFound) => {
                 let (status, reason) = match order.status {
                     OrderStatus::PendingSubmit | OrderStatus::Unknown => {
@@ -156,6 +165,44 @@ impl OrderManager {
                 Ok(self.order(id).ok().flatten())
             }
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Journals the fills of an order whose venue-reported filled quantity is more than its
+    /// journaled fills add up to (its trade reports were never seen: a lost reply, a restart).
+    /// Fills already journaled are skipped by trade id; a failure is noted in the trail.
+    pub(super) async fn backfill_fills(&self, broker: &Arc<dyn Broker>, id: &ClientOrderId) {
+        let Ok(Some(order)) = self.order(id) else {
+            return;
+        };
+        let journaled: i64 = match self.inner.store.fills_for_order(id) {
+            Ok(fills) => fills.iter().map(|f| f.qty.units()).sum(),
+            Err(_) => return,
+        };
+        if order.filled_qty.units() <= journaled {
+            return;
+        }
+        let fills = match broker.fills(&order.request.symbol, id).await {
+            Ok(fills) => fills,
+            Err(e) => return self.trail(id, OrderEventKind::Error, format!("fills: {e}")),
+        };
+        for fill in fills.into_iter().filter(|f| &f.client_order_id == id) {
+            let Ok(Some(now)) = self.order(id) else {
+                return;
+            };
+            let time = fill.time;
+            self.apply(OrderUpdate {
+                client_order_id: id.clone(),
+                venue_order_id: now.venue_order_id,
+                symbol: now.request.symbol,
+                status: now.status,
+                filled_qty: now.filled_qty,
+                filled_quote: now.filled_quote,
+                fill: Some(fill),
+                reason: None,
+                time,
+            })
+            .await;
         }
     }
 

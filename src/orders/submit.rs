@@ -300,6 +300,7 @@ impl OrderManager {
             match broker.query(&req.symbol, id).await {
                 Ok(u) => {
                     self.apply(u).await;
+                    self.backfill_fills(broker, id).await;
                     return Resolution::Known;
                 }
                 Err(BrokerError::NotFound) => {
@@ -326,6 +327,7 @@ impl OrderManager {
         match broker.query(&req.symbol, &req.client_order_id).await {
             Ok(u) => {
                 self.apply(u).await;
+                self.backfill_fills(broker, &req.client_order_id).await;
                 true
             }
             Err(_) => false,

@@ -222,4 +222,13 @@ pub trait Broker: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<OrderUpdate>, BrokerError>>;
     /// Balances and positions.
     fn account(&self) -> BoxFuture<'_, Result<AccountSnapshot, BrokerError>>;
+    /// Every fill of one order, so reconciliation can journal trades whose reports were never
+    /// seen (a lost reply, a restart). The default knows none.
+    fn fills<'a>(
+        &'a self,
+        _symbol: &'a Symbol,
+        _id: &'a ClientOrderId,
+    ) -> BoxFuture<'a, Result<Vec<Fill>, BrokerError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 }

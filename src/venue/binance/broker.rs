@@ -307,4 +307,12 @@ impl Broker for BinanceBroker {
     fn account(&self) -> BoxFuture<'_, Result<AccountSnapshot, BrokerError>> {
         async move { Ok(self.client.get_account().await?.to_snapshot()) }.boxed()
     }
+
+    fn fills<'a>(
+        &'a self,
+        symbol: &'a Symbol,
+        id: &'a ClientOrderId,
+    ) -> BoxFuture<'a, Result<Vec<Fill>, BrokerError>> {
+        self.order_fills(symbol, id).boxed()
+    }
 }
