@@ -1,9 +1,12 @@
 //! Running the subcommands: each gets the loaded config and paths and returns an exit code.
 
+pub mod export;
 mod keys;
 mod market;
 mod order;
 mod place;
+mod record;
+mod replay;
 mod tui;
 
 use crate::cli::Cmd;
@@ -39,6 +42,11 @@ pub async fn dispatch(
         Some(Cmd::Book(args)) => market::book(args, &config).await,
         Some(Cmd::Watch(args)) => market::watch(args, &config).await,
         Some(Cmd::Order(cmd)) => order::run(cmd, &config, &paths).await,
+        Some(Cmd::Export(args)) => {
+            tokio::task::spawn_blocking(move || export::run(&args, &paths)).await?
+        }
+        Some(Cmd::Record(args)) => record::run(args, &config, &paths).await,
+        Some(Cmd::Replay(args)) => replay::run(args, &config, &paths).await,
         Some(other) => Ok(not_built(&other)),
     }
 }
