@@ -24,7 +24,7 @@ pub mod snapshot;
 
 use crate::domain::{BookTop, Symbol, TimeMs, VenueId};
 use crate::net::{BackoffConfig, WsError};
-use crate::store::{NewRecording, Store, StoreError};
+use crate::store::{FrameKind, NewRecording, Store, StoreError};
 use crate::venue::binance::BinanceEndpoints;
 use crate::venue::binance::market_rest::{MarketRest, RestError};
 use std::collections::BTreeMap;
@@ -78,18 +78,25 @@ impl RecordOptions {
 
     /// The stream names recorded, in subscription order.
     pub fn streams(&self) -> Vec<String> {
+        self.symbols
+            .iter()
+            .flat_map(|s| self.streams_of(s))
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    /// The trade and depth stream names of one symbol.
+    fn streams_of(&self, s: &Symbol) -> [(String, FrameKind); 2] {
         let depth = if self.fast_depth {
             "depth@100ms"
         } else {
             "depth"
         };
-        self.symbols
-            .iter()
-            .flat_map(|s| {
-                let l = s.lower();
-                [format!("{l}@trade"), format!("{l}@{depth}")]
-            })
-            .collect()
+        let l = s.lower();
+        [
+            (format!("{l}@trade"), FrameKind::Trade),
+            (format!("{l}@{depth}"), FrameKind::Depth),
+        ]
     }
 }
 

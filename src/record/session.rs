@@ -66,15 +66,14 @@ impl Session {
             ..WsConfig::new(opts.endpoints.stream_url())
         };
         let ws = WsClient::spawn(cfg)?;
-        let mut streams = HashMap::new();
-        for (name, i) in opts.streams().into_iter().zip(0usize..) {
-            let kind = if i % 2 == 0 {
-                FrameKind::Trade
-            } else {
-                FrameKind::Depth
-            };
-            streams.insert(name, (opts.symbols[i / 2].clone(), kind));
-        }
+        let streams = opts
+            .symbols
+            .iter()
+            .flat_map(|s| {
+                opts.streams_of(s)
+                    .map(|(name, kind)| (name, (s.clone(), kind)))
+            })
+            .collect();
         let depth = usize::try_from(opts.snapshot_depth).unwrap_or(crate::book::MAX_DEPTH);
         let syms = opts
             .symbols

@@ -399,3 +399,40 @@ pub async fn start(store: Store, opts: ReplayOptions) -> Result<ReplayHandle, Re
         tasks: vec![server, driver],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speeds() {
+        assert_eq!(parse_speed("max"), Ok(Speed::Max));
+        assert_eq!(parse_speed("MAX"), Ok(Speed::Max));
+        assert_eq!(parse_speed("0"), Ok(Speed::Max));
+        assert_eq!(parse_speed("10"), Ok(Speed::Times(10.0)));
+        assert_eq!(parse_speed("0.5x"), Ok(Speed::Times(0.5)));
+        for bad in ["-1", "fast", "", "inf", "NaN"] {
+            assert!(
+                parse_speed(bad).unwrap_err().contains("positive factor"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn start_positions() {
+        assert_eq!(
+            parse_from("90s"),
+            Ok(ReplayFrom::Offset(Duration::from_secs(90)))
+        );
+        assert_eq!(
+            parse_from("1h30m"),
+            Ok(ReplayFrom::Offset(Duration::from_secs(5400)))
+        );
+        let at = ReplayFrom::At(1_717_156_800_000);
+        assert_eq!(parse_from("2024-05-31T12:00:00Z"), Ok(at));
+        assert_eq!(parse_from("2024-05-31 12:00:00"), Ok(at));
+        assert_eq!(parse_from("2024-05-31T14:00:00+02:00"), Ok(at));
+        assert!(parse_from("noon").unwrap_err().contains("90s"));
+    }
+}
