@@ -50,6 +50,10 @@ pub enum Cmd {
     Keys(KeysCmd),
     /// Export history as CSV or JSON.
     Export(ExportArgs),
+    /// Record trades and book diffs of symbols into the history file (for `replay`).
+    Record(RecordArgs),
+    /// Play a recording back through the feed, at a chosen speed.
+    Replay(ReplayArgs),
     /// Check the config, data dir, keyring, terminal and venue connectivity.
     Doctor,
     /// Print shell completions.
@@ -218,4 +222,48 @@ pub struct ExportArgs {
     /// Only rows on or after this date (YYYY-MM-DD, UTC).
     #[arg(long)]
     pub since: Option<String>,
+}
+
+/// `speedtrade record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Symbols to record, e.g. BTCUSDT ETHUSDT.
+    #[arg(required = true)]
+    pub symbols: Vec<String>,
+    /// Stop after this long (e.g. 90s, 10m, 2h); without it, record until Ctrl-C.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Levels a side in each REST book snapshot (Binance weight grows with it).
+    #[arg(long, default_value_t = 1000)]
+    pub snapshot_depth: u32,
+}
+
+/// `speedtrade replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Playback speed: a factor of real time (1, 10, 0.5), or max (or 0) for as fast as
+    /// possible.
+    #[arg(long, default_value = "1", value_parser = crate::replay::parse_speed)]
+    pub speed: crate::replay::Speed,
+    /// Only these symbols (comma separated; default: all recorded ones).
+    #[arg(long, value_delimiter = ',')]
+    pub symbols: Vec<String>,
+    /// Start this far into the recording (90s, 5m) or at a UTC time (2024-05-31T12:00:00Z).
+    #[arg(long, value_parser = crate::replay::parse_from)]
+    pub from: Option<crate::replay::ReplayFrom>,
+    /// The recording to play (default: the newest; see --list).
+    #[arg(long)]
+    pub recording: Option<i64>,
+    /// List the recordings and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Print the replayed trades and book as JSON lines instead of opening the UI.
+    #[arg(long)]
+    pub headless: bool,
+    /// Book levels a side printed with --headless.
+    #[arg(long, default_value_t = 10)]
+    pub depth: usize,
+    /// Port of the replay server on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }

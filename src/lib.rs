@@ -13,6 +13,8 @@ pub mod logging;
 pub mod net;
 pub mod orders;
 pub mod portfolio;
+pub mod record;
+pub mod replay;
 pub mod runtime;
 pub mod screener;
 pub mod search;

@@ -1,18 +1,18 @@
 //! Running the subcommands: each gets the loaded config and paths and returns an exit code.
 
 mod demo;
+pub mod export;
 mod keys;
 mod market;
 mod order;
 mod place;
+mod record;
+mod replay;
 mod tui;
 
 use crate::cli::Cmd;
 use crate::config::{Config, ConfigError, Paths};
 use std::process::ExitCode;
-
-/// Exit code for subcommands that later work will fill in.
-pub const NOT_BUILT: u8 = 2;
 
 /// Runs `cmd` (the TUI when `None`).
 pub async fn dispatch(
@@ -48,17 +48,12 @@ pub async fn dispatch(
         Some(Cmd::Book(args)) => market::book(args, &config).await,
         Some(Cmd::Watch(args)) => market::watch(args, &config).await,
         Some(Cmd::Order(cmd)) => order::run(cmd, &config, &paths).await,
-        Some(other) => Ok(not_built(&other)),
+        Some(Cmd::Export(args)) => {
+            tokio::task::spawn_blocking(move || export::run(&args, &paths)).await?
+        }
+        Some(Cmd::Record(args)) => record::run(args, &config, &paths).await,
+        Some(Cmd::Replay(args)) => replay::run(args, &config, &paths).await,
+        // Both are answered above (doctor) or in `main` before any config is read.
+        Some(Cmd::Doctor | Cmd::Completions { .. }) => Ok(ExitCode::SUCCESS),
     }
-}
-
-fn not_built(cmd: &Cmd) -> ExitCode {
-    let name = format!("{cmd:?}");
-    let name = name
-        .split(['(', ' ', '{'])
-        .next()
-        .unwrap_or("this command")
-        .to_ascii_lowercase();
-    eprintln!("speedtrade {name}: not built yet");
-    ExitCode::from(NOT_BUILT)
 }

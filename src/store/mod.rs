@@ -4,7 +4,7 @@
 //!   A damaged file, a foreign SQLite file or one from a newer speedtrade is refused with a
 //!   clear [`StoreError`] and never written to. Opening reads only the schema page.
 //! - Writes go to one writer thread over a channel. Market data (`record_trades`,
-//!   `save_candles`, `save_instruments`) returns at once and is batched into large
+//!   `record_frames`, `save_candles`, `save_instruments`) returns at once and is batched into large
 //!   transactions. Jobs ([`Store::write`], the order journal) overtake queued market data and
 //!   their [`Pending`] resolves only after the transaction holding them has committed.
 //! - The order journal ([`Store::journal_new_order`]) is a durable job: the caller is told only
@@ -30,10 +30,12 @@ mod alerts;
 mod checkpoint;
 mod codec;
 mod error;
+mod export;
 mod market;
 mod open;
 mod orders;
 mod portfolio;
+mod recording;
 pub mod schema;
 mod settings;
 mod watchlists;
@@ -42,8 +44,10 @@ mod writer;
 pub use alerts::{Alert, AlertEvent, AlertKind, AlertState, NewAlert};
 pub use codec::Dec;
 pub use error::{StoreError, StoreResult};
+pub use export::{Cell, ColumnKind, ExportColumn, ExportTable};
 pub use orders::{OrderEventKind, OrderEventRow, OrderFilter};
 pub use portfolio::{PointKind, PortfolioPoint, PositionSnapshot};
+pub use recording::{FrameKind, MAX_SEQ, NewRecording, RecordedFrame, Recording};
 pub use watchlists::Watchlist;
 pub use writer::{CHUNK_ROWS, WriterStats};
 

@@ -25,11 +25,18 @@ pub struct Migration {
 }
 
 /// Every step, oldest first. The newest version is the last entry's.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    sql: V1,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        name: "market data recordings",
+        sql: V2,
+    },
+];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -49,6 +56,8 @@ pub const TABLES: &[&str] = &[
     "watchlist_items",
     "alerts",
     "alert_events",
+    "recordings",
+    "recorded_frames",
 ];
 
 const V1: &str = r#"
@@ -230,6 +239,36 @@ CREATE TABLE alert_events (
     message  TEXT NOT NULL
 );
 CREATE INDEX alert_events_by_time ON alert_events (time);
+"#;
+
+/// Recordings for `speedtrade record` / `speedtrade replay`: raw stream frames and REST depth
+/// snapshots exactly as received, in receive order.
+const V2: &str = r#"
+CREATE TABLE recordings (
+    id         INTEGER PRIMARY KEY,
+    venue      TEXT NOT NULL,
+    symbols    TEXT NOT NULL,
+    streams    TEXT NOT NULL,
+    ws_url     TEXT NOT NULL,
+    rest_url   TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at   INTEGER,
+    frames     INTEGER NOT NULL DEFAULT 0
+);
+
+-- One row per recorded frame. `id` = recording id * 2^40 + sequence number, so each
+-- recording is one contiguous, ordered range of the table's own key: appends stay at the end
+-- of the B-tree and replay reads a range scan, with no second index to maintain.
+-- `kind` is 'trade' or 'depth' (a stream text frame) or 'snapshot' (a REST depth body);
+-- `conn` counts stream connections (a new one after every reconnect).
+CREATE TABLE recorded_frames (
+    id      INTEGER PRIMARY KEY,
+    recv_ms INTEGER NOT NULL,
+    conn    INTEGER NOT NULL,
+    symbol  TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    body    TEXT NOT NULL
+);
 "#;
 
 /// Reads `user_version`.

@@ -45,6 +45,8 @@ pub(crate) struct Job {
 pub(crate) enum Op {
     /// Record public trades (tape recording).
     Trades(VenueId, Vec<Trade>),
+    /// Record raw market-data frames (`speedtrade record`).
+    Frames(Vec<super::recording::RecordedFrame>),
     /// Insert or replace candles.
     Candles(VenueId, Symbol, Interval, Vec<Candle>),
     /// Insert or replace instruments.
@@ -323,6 +325,18 @@ impl Writer {
                     }
                     n
                 }
+                Op::Frames(frames) => {
+                    let start = self.front_done;
+                    let end = (start + budget).min(frames.len());
+                    let n = self.insert_frames(&frames[start..end]);
+                    if end < frames.len() {
+                        self.front_done = end;
+                        self.bulk.push_front(Op::Frames(frames));
+                    } else {
+                        self.front_done = 0;
+                    }
+                    n
+                }
                 Op::Candles(v, s, i, candles) => self.upsert_candles(v, &s, i, &candles),
                 Op::Instruments(list) => self.upsert_instruments(&list),
                 Op::Job(job) => {
@@ -347,6 +361,11 @@ impl Writer {
                         .lost_rows
                         .fetch_add(t.len() as u64, Ordering::Relaxed);
                 }
+                Op::Frames(f) => {
+                    self.counters
+                        .lost_rows
+                        .fetch_add(f.len() as u64, Ordering::Relaxed);
+                }
                 _ => {}
             }
         }
@@ -357,6 +376,12 @@ impl Writer {
     fn insert_trades(&mut self, venue: VenueId, trades: &[Trade]) -> usize {
         let result = super::market::insert_trades(&self.conn, venue, trades);
         self.count_rows(trades.len(), result)
+    }
+
+    /// Inserts recorded frames; returns how many rows were consumed.
+    fn insert_frames(&mut self, frames: &[super::recording::RecordedFrame]) -> usize {
+        let result = super::recording::insert_frames(&self.conn, frames);
+        self.count_rows(frames.len(), result)
     }
 
     fn upsert_candles(&mut self, v: VenueId, s: &Symbol, i: Interval, c: &[Candle]) -> usize {
