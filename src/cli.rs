@@ -266,4 +266,7 @@ pub struct ReplayArgs {
     /// Port of the replay server on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Only serve the recording (print its URLs as JSON, run until Ctrl-C) for another client.
+    #[arg(long, conflicts_with = "headless")]
+    pub serve: bool,
 }

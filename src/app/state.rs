@@ -296,8 +296,8 @@ pub struct AppState {
     pub size: (u16, u16),
     /// Set when the user asked to leave.
     pub quit: bool,
-    /// Running against the built-in simulator (`speedtrade demo`): the badge says DEMO.
-    pub demo: bool,
+    /// The badge instead of PAPER / LIVE: `DEMO` on the built-in simulator, `REPLAY`.
+    pub label: Option<&'static str>,
     /// Price alerts, checked on every trade.
     pub alerts: crate::alerts::AlertEngine,
     /// Every instrument of the venue, for the `/` search (loaded in the background).
@@ -389,7 +389,7 @@ impl AppState {
             now,
             size: (80, 24),
             quit: false,
-            demo: false,
+            label: None,
             alerts: crate::alerts::AlertEngine::new(),
             symbol_index: None,
             portfolio: super::portfolio::PortfolioState::new(&config.paper.quote_asset),

@@ -53,7 +53,7 @@ pub async fn run(
         paths,
         TuiSetup {
             binance: Some(access),
-            demo: true,
+            label: Some("DEMO"),
             metrics,
         },
     )

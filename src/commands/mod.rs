@@ -52,7 +52,7 @@ pub async fn dispatch(
             tokio::task::spawn_blocking(move || export::run(&args, &paths)).await?
         }
         Some(Cmd::Record(args)) => record::run(args, &config, &paths).await,
-        Some(Cmd::Replay(args)) => replay::run(args, &config, &paths).await,
+        Some(Cmd::Replay(args)) => replay::run(args, &config, &paths, metrics).await,
         // Both are answered above (doctor) or in `main` before any config is read.
         Some(Cmd::Doctor | Cmd::Completions { .. }) => Ok(ExitCode::SUCCESS),
     }

@@ -15,7 +15,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// `speedtrade replay`.
-pub async fn run(args: ReplayArgs, config: &Config, paths: &Paths) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: ReplayArgs,
+    config: &Config,
+    paths: &Paths,
+    metrics: Option<std::net::SocketAddr>,
+) -> anyhow::Result<ExitCode> {
     let path = paths.db_file();
     if !path.exists() {
         anyhow::bail!(
@@ -64,6 +69,11 @@ pub async fn run(args: ReplayArgs, config: &Config, paths: &Paths) -> anyhow::Re
         result?;
         return Ok(ExitCode::SUCCESS);
     }
+    if !args.serve {
+        let result = open_ui(&handle, config.clone(), paths.clone(), metrics).await;
+        handle.shutdown().await;
+        return result;
+    }
     println!(
         "{}",
         json!({"rest": handle.rest_url(), "ws": handle.ws_url(),
@@ -73,4 +83,28 @@ pub async fn run(args: ReplayArgs, config: &Config, paths: &Paths) -> anyhow::Re
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The UI on the replay server: Binance market data from the recording, paper trading
+/// against the replayed book, a REPLAY badge.
+async fn open_ui(
+    handle: &replay::ReplayHandle,
+    mut config: Config,
+    paths: Paths,
+    metrics: Option<std::net::SocketAddr>,
+) -> anyhow::Result<ExitCode> {
+    config.general.market = crate::domain::VenueId::Binance;
+    config.general.mode = crate::config::Mode::Paper;
+    config.venues.binance.rest_url = handle.rest_url();
+    config.venues.binance.ws_url = handle.ws_url();
+    config.ui.watchlist = handle.symbols().to_vec();
+    if let Some(first) = config.ui.watchlist.first() {
+        config.ui.default_symbol = first.clone();
+    }
+    let setup = super::tui::TuiSetup {
+        label: Some("REPLAY"),
+        metrics,
+        ..Default::default()
+    };
+    super::tui::run(config, paths, setup).await
 }

@@ -25,8 +25,8 @@ const ACCOUNT_EVERY_S: u64 = 15;
 pub struct TuiSetup {
     /// Trade on this Binance account instead of the configured broker (the demo simulator).
     pub binance: Option<BinanceAccess>,
-    /// Show the DEMO badge.
-    pub demo: bool,
+    /// The badge instead of PAPER / LIVE (`DEMO` on the simulator, `REPLAY`).
+    pub label: Option<&'static str>,
     /// Serve Prometheus metrics on this loopback address.
     pub metrics: Option<std::net::SocketAddr>,
 }
@@ -47,8 +47,8 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     let session = Arc::new(Session::open(&config, &paths, broker, setup.binance).await?);
     let mut state = AppState::new(&config, keymap, no_color(), now_ms());
     state.broker = broker;
-    state.demo = setup.demo;
-    tracing::info!(data_dir = %paths.data_dir.display(), %broker, demo = setup.demo, "terminal UI starting");
+    state.label = setup.label;
+    tracing::info!(data_dir = %paths.data_dir.display(), %broker, label = ?setup.label, "terminal UI starting");
 
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     load_blotter(&session, &config.paper.quote_asset, &events_tx);

@@ -26,10 +26,10 @@ pub fn clock_text(now_ms: i64, zone: ClockZone) -> String {
     }
 }
 
-/// The account badge: DEMO (the simulator), LIVE (real money, red) or PAPER.
+/// The account badge: DEMO (the simulator) or REPLAY, LIVE (real money, red), or PAPER.
 pub fn badge(s: &AppState, th: &Theme) -> Span<'static> {
-    if s.demo {
-        Span::styled(" DEMO ", th.paper)
+    if let Some(label) = s.label {
+        Span::styled(format!(" {label} "), th.paper)
     } else if s.is_live() {
         Span::styled(" LIVE ", th.live)
     } else {
