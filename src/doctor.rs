@@ -137,6 +137,61 @@ pub fn check_data_dir(paths: &Paths) -> Check {
     }
 }
 
+/// Checks which keyring store is usable and what it holds.
+pub fn check_keyring() -> Vec<Check> {
+    use crate::secrets::{CredentialStore, open_os_store};
+    let store = match open_os_store() {
+        Ok(store) => store,
+        Err(e) => {
+            let hint = "set SPEEDTRADE_<VENUE>_API_KEY / _API_SECRET in the environment instead";
+            return vec![Check::new(
+                Outcome::Warn,
+                "keyring",
+                format!("no usable keyring: {e}"),
+                hint,
+            )];
+        }
+    };
+    let loc = store.location();
+    let reboot = if loc.survives_reboot {
+        "survives a reboot"
+    } else {
+        "lost at reboot"
+    };
+    let mut out = vec![Check::new(
+        Outcome::Ok,
+        "keyring",
+        format!("{} ({reboot})", loc.store),
+        "",
+    )];
+    let secrets = crate::secrets::Secrets::new(
+        crate::secrets::EnvOverride::from_process(),
+        Ok(Box::new(store)),
+    );
+    let found: Vec<String> = secrets
+        .status_all()
+        .into_iter()
+        .filter(|s| s.source.is_some())
+        .map(|s| format!("{} ({})", s.venue, s.profile))
+        .collect();
+    out.push(if found.is_empty() {
+        Check::new(
+            Outcome::Ok,
+            "api keys",
+            "none stored (paper trading needs none)",
+            "",
+        )
+    } else {
+        Check::new(
+            Outcome::Ok,
+            "api keys",
+            format!("found for {}", found.join(", ")),
+            "",
+        )
+    });
+    out
+}
+
 /// Checks the terminal: size, colours, Unicode.
 pub fn check_terminal() -> Vec<Check> {
     let mut out = Vec::new();
@@ -268,6 +323,7 @@ pub async fn check_venues(c: &Config, timeout: Duration) -> Vec<Check> {
 /// Runs every check and prints one line each; returns `false` if any failed.
 pub async fn run(paths: &Paths, config: &Result<Config, ConfigError>) -> bool {
     let mut checks = vec![check_config(paths, config), check_data_dir(paths)];
+    checks.extend(check_keyring());
     checks.extend(check_terminal());
     if let Ok(c) = config {
         checks.extend(check_venues(c, Duration::from_secs(3)).await);

@@ -207,6 +207,9 @@ pub struct AlpacaConfig {
 pub struct Storage {
     /// Record the tape of watched symbols.
     pub record_trades: bool,
+    /// fsync the order journal before every order is sent (survives a power cut; costs
+    /// milliseconds per order).
+    pub durable_journal: bool,
 }
 
 /// Log line format.

@@ -52,7 +52,11 @@ impl Session {
         broker: VenueId,
         binance: Option<BinanceAccess>,
     ) -> anyhow::Result<Self> {
-        let store = Store::open(paths.db_file())
+        let store_opts = crate::store::StoreOptions {
+            durable_journal: config.storage.durable_journal,
+            ..Default::default()
+        };
+        let store = Store::open_with(paths.db_file(), store_opts)
             .with_context(|| format!("opening the history file {}", paths.db_file().display()))?;
         let opts = ManagerOptions {
             max_order_notional: Some(config.trading.max_notional),

@@ -97,8 +97,8 @@ pub struct SimArgs {
     #[arg(long, value_enum, default_value_t = LoseMode::Error5xx)]
     pub fault_lose_reply_mode: LoseMode,
 
-    /// In `timeout` mode, how long the request is held before the connection is dropped
-    /// without any reply.
+    /// In `timeout` mode, how long the request is held (longer than any client timeout)
+    /// before the simulator finally answers 503.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
     pub fault_hold_secs: Duration,
 }
@@ -109,7 +109,7 @@ pub enum LoseMode {
     /// HTTP 503 with `{"code":-1007,..}` (WebSocket API: status 503).
     #[value(name = "5xx")]
     Error5xx,
-    /// No reply: the request is held, then the connection dropped.
+    /// No reply in time: the request is held for --fault-hold-secs, then answered 503.
     Timeout,
     /// Each lost reply picks 5xx or timeout at random.
     Mixed,
