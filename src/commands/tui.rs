@@ -51,7 +51,11 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     tracing::info!(data_dir = %paths.data_dir.display(), %broker, label = ?setup.label, "terminal UI starting");
 
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    load_blotter(&session, &config.paper.quote_asset, &events_tx);
+    spawn_history_load(
+        session.clone(),
+        config.paper.quote_asset.clone(),
+        events_tx.clone(),
+    );
     let forward = session.forward_events(events_tx.clone());
     let reconcile = tokio::spawn({
         let s = session.clone();
@@ -110,52 +114,49 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// Open orders, recent history, fills and alerts from the history file, at start.
-fn load_blotter(session: &Session, currency: &str, app: &mpsc::UnboundedSender<Action>) {
-    let m = &session.manager;
-    let filter = OrderFilter {
-        limit: 200,
-        ..Default::default()
+/// Sends a loaded action, or a notice saying what could not be loaded.
+fn send_loaded(
+    app: &mpsc::UnboundedSender<Action>,
+    what: &str,
+    loaded: anyhow::Result<Option<Action>>,
+) {
+    let action = match loaded {
+        Ok(Some(action)) => action,
+        Ok(None) => return,
+        Err(e) => Action::Notice(Level::Error, format!("could not load {what}: {e:#}")),
     };
-    let mut orders = m.orders(&filter).unwrap_or_default();
-    orders.reverse();
-    // Every fill: the positions' average cost needs the whole history.
-    let fills = m.store().fills_since(0).unwrap_or_default();
-    let _ = app.send(Action::BlotterLoaded(orders, fills));
-    match portfolio::load_curve(m.store(), currency) {
-        Ok(action) => {
-            let _ = app.send(action);
-        }
-        Err(e) => {
-            let _ = app.send(Action::Notice(
-                Level::Error,
-                format!("could not load the equity curve: {e:#}"),
-            ));
-        }
-    }
-    match crate::runtime::lists::load(m.store()) {
-        Ok(Some(action)) => {
-            let _ = app.send(action);
-        }
-        Ok(None) => {}
-        Err(e) => {
-            let _ = app.send(Action::Notice(
-                Level::Error,
-                format!("could not load the watchlists: {e:#}"),
-            ));
-        }
-    }
-    match crate::runtime::alerts::load(m.store()) {
-        Ok(action) => {
-            let _ = app.send(action);
-        }
-        Err(e) => {
-            let _ = app.send(Action::Notice(
-                Level::Error,
-                format!("could not load alerts: {e:#}"),
-            ));
-        }
-    }
+    let _ = app.send(action);
+}
+
+/// Loads recent orders, every fill (positions need the whole history), the equity curve, the
+/// watchlists and the alerts in the background, so the first frame never waits on the file.
+fn spawn_history_load(session: Arc<Session>, currency: String, app: mpsc::UnboundedSender<Action>) {
+    tokio::task::spawn_blocking(move || {
+        let m = &session.manager;
+        let filter = OrderFilter {
+            limit: 200,
+            ..Default::default()
+        };
+        let mut orders = m.orders(&filter).unwrap_or_default();
+        orders.reverse();
+        let fills = m.store().fills_since(0).unwrap_or_default();
+        let _ = app.send(Action::BlotterLoaded(orders, fills));
+        send_loaded(
+            &app,
+            "the equity curve",
+            portfolio::load_curve(m.store(), &currency).map(Some),
+        );
+        send_loaded(
+            &app,
+            "the watchlists",
+            crate::runtime::lists::load(m.store()),
+        );
+        send_loaded(
+            &app,
+            "the alerts",
+            crate::runtime::alerts::load(m.store()).map(Some),
+        );
+    });
 }
 
 /// Loads instrument rules for the watchlist (ticket checks, price decimals) in the background.
