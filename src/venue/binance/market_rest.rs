@@ -181,13 +181,25 @@ impl MarketRest {
 
     /// A book snapshot with up to `limit` levels a side (weight by limit, see [`depth_weight`]).
     pub async fn depth(&self, symbol: &Symbol, limit: u32) -> Result<DepthSnapshot, RestError> {
+        self.depth_raw(symbol, limit)
+            .await
+            .map(|(_, snapshot)| snapshot)
+    }
+
+    /// The same snapshot with the response body exactly as received (the recorder keeps it).
+    pub async fn depth_raw(
+        &self,
+        symbol: &Symbol,
+        limit: u32,
+    ) -> Result<(bytes::Bytes, DepthSnapshot), RestError> {
         let limit = limit.clamp(1, 5000);
         let query = format!("symbol={symbol}&limit={limit}");
         let body = self
             .get("/api/v3/depth", &query, depth_weight(limit))
             .await
             .map_err(|e| unknown_symbol(e, symbol))?;
-        decode_snapshot(&body).map_err(|e| RestError::Decode(e.to_string()))
+        let snapshot = decode_snapshot(&body).map_err(|e| RestError::Decode(e.to_string()))?;
+        Ok((body, snapshot))
     }
 
     /// Up to `limit` (≤ 1000) candles, oldest first, optionally bounded in time (weight 2).
