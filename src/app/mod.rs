@@ -4,6 +4,7 @@ pub mod action;
 pub mod alerting;
 pub mod blotter;
 pub mod command;
+pub mod damage;
 pub mod entry;
 pub mod input;
 pub mod keymap;
@@ -18,6 +19,7 @@ pub mod view;
 
 pub use action::{Action, UserAction};
 pub use command::Command;
+pub use damage::Damage;
 pub use keymap::{Key, KeyMap, KeyPress};
 pub use state::{AppState, BottomTab, Level, Overlay, Pane};
 pub use update::update;

@@ -317,6 +317,8 @@ pub struct AppState {
     pub book_cursor: Option<i32>,
     /// Orders and fills for the blotter tabs.
     pub blotter: Blotter,
+    /// Parts of the screen changed since the last frame (the app loop redraws and clears them).
+    pub damage: super::damage::Damage,
 }
 
 /// The chart overlays the `[indicators]` config asks for.
@@ -405,6 +407,7 @@ impl AppState {
             default_tif: config.trading.default_tif,
             book_cursor: None,
             blotter: Blotter::default(),
+            damage: super::damage::Damage::ALL,
         }
     }
 

@@ -4,6 +4,7 @@
 use super::action::{Action, UserAction};
 use super::alerting;
 use super::command::Command;
+use super::damage::{self, Damage};
 use super::entry;
 use super::input;
 use super::keymap::{Key, KeyPress};
@@ -13,8 +14,27 @@ use super::state::{AppState, Level, Overlay};
 use crate::domain::Side;
 use crate::venue::MarketEvent;
 
-/// Applies one action and returns the effects it asks for.
+/// Applies one action and returns the effects it asks for, and marks the parts of the screen
+/// it changed in `state.damage`.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
+    let mut damage = match &action {
+        Action::Market(ev) => damage::of_market(state, ev),
+        Action::FeedStats(_) => Damage::STATUS,
+        _ => Damage::ALL,
+    };
+    let decimals = |s: &AppState| s.selected_market().map(|v| (v.price_dp, v.qty_dp));
+    let (before, flash) = (decimals(state), state.flash.is_some());
+    let cmds = apply(state, action);
+    // Wider decimals change every column of the selected symbol's panes; a fired alert shows
+    // a banner and logs.
+    if !cmds.is_empty() || decimals(state) != before || state.flash.is_some() != flash {
+        damage = Damage::ALL;
+    }
+    state.damage.insert(damage);
+    cmds
+}
+
+fn apply(state: &mut AppState, action: Action) -> Vec<Command> {
     match action {
         Action::Key(key) => on_key(state, key),
         Action::Paste(text) => input::on_paste(state, &text),

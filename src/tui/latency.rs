@@ -1,16 +1,21 @@
 //! Tick-to-screen latency: from a market batch reaching the app loop to the end of the frame
-//! that shows it, in a log-scale histogram the metrics endpoint reports as quantiles.
+//! that shows it, in a histogram (0.1 ms steps up to 100 ms) the metrics endpoint reports as
+//! quantiles.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Buckets of 2^(i/4) microseconds: about 19% resolution from 1 µs to over 10 s.
-const BUCKETS: usize = 96;
+/// Buckets of 0.1 ms up to 100 ms (where frame budgets live), ...
+const FINE_US: u64 = 100;
+const FINE: usize = 1000;
+/// ... then 2^(1/8) steps (9% resolution) up to about 100 s.
+const COARSE: usize = 80;
+const BUCKETS: usize = FINE + COARSE;
 
 /// A latency histogram.
 #[derive(Debug, Clone)]
 pub struct Histogram {
-    counts: [u64; BUCKETS],
+    counts: Box<[u64; BUCKETS]>,
     total: u64,
     frames: u64,
 }
@@ -18,7 +23,7 @@ pub struct Histogram {
 impl Default for Histogram {
     fn default() -> Self {
         Self {
-            counts: [0; BUCKETS],
+            counts: Box::new([0; BUCKETS]),
             total: 0,
             frames: 0,
         }
@@ -26,12 +31,21 @@ impl Default for Histogram {
 }
 
 fn bucket(d: Duration) -> usize {
-    let us = d.as_micros().max(1) as f64;
-    ((us.log2() * 4.0).floor() as usize).min(BUCKETS - 1)
+    let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    let fine_end = FINE_US * FINE as u64;
+    if us < fine_end {
+        return (us / FINE_US) as usize;
+    }
+    let steps = ((us as f64 / fine_end as f64).log2() * 8.0).floor() as usize;
+    FINE + steps.min(COARSE - 1)
 }
 
 fn upper_us(i: usize) -> f64 {
-    2f64.powf((i + 1) as f64 / 4.0)
+    if i < FINE {
+        ((i + 1) as u64 * FINE_US) as f64
+    } else {
+        (FINE_US * FINE as u64) as f64 * 2f64.powf((i - FINE + 1) as f64 / 8.0)
+    }
 }
 
 impl Histogram {
@@ -90,6 +104,15 @@ mod tests {
         let p99 = h.quantile_us(0.99).unwrap();
         assert!((50_000..=60_000).contains(&p50), "{p50}");
         assert!((99_000..=120_000).contains(&p99), "{p99}");
+        let mut h = Histogram::default();
+        h.record(Duration::from_micros(33_350));
+        assert_eq!(
+            h.quantile_us(0.99),
+            Some(33_400),
+            "0.1 ms steps near a frame budget"
+        );
+        h.record(Duration::from_secs(3));
+        assert!((3_000_000..=3_300_000).contains(&h.quantile_us(1.0).unwrap()));
         assert_eq!(Histogram::default().quantile_us(0.5), None);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod input;
 pub mod latency;
+pub mod render;
 pub mod source;
 pub mod terminal;
 
@@ -12,7 +13,7 @@ pub use source::MarketSource;
 use crate::app::{Action, AppState, Command, update};
 use crate::domain::now_ms;
 use crate::venue::MarketEvent;
-use crossterm::{execute, terminal as ct};
+use futures_util::FutureExt as _;
 use std::io::Write;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -21,6 +22,9 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_unti
 
 /// Most market events handled between two looks at the keyboard.
 const MARKET_BATCH: usize = 512;
+
+/// Most market events taken in just before a frame.
+const MAX_DRAIN: usize = 8 * MARKET_BATCH;
 
 /// Where the loop gets market data and other results, and sends the commands it does not
 /// handle itself.
@@ -64,24 +68,40 @@ struct Inputs {
     events_open: bool,
 }
 
+/// Where an action came from: the keyboard draws at once, anything else waits for the frame
+/// budget.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Keys, paste, resize.
+    User,
+    /// Market data.
+    Market,
+    /// The clock, results from the rest of the program, signals.
+    Other,
+}
+
 /// What woke the loop.
 enum Wake {
-    /// Things to apply; `true` when market data is among them.
-    Actions(Vec<Action>, bool),
+    /// Things to apply.
+    Actions(Vec<Action>, Source),
+    /// A frame is due.
     Draw,
 }
 
 impl Inputs {
     /// Waits for the next thing to do. Keys first, so data never starves input; a due frame
-    /// before more data, so data never starves drawing.
+    /// before more data, so data never starves drawing. While a frame is pending the market is
+    /// not read: what arrives meanwhile is taken in one batch just before the frame, so a burst
+    /// costs one wake-up per frame, not one per message.
     async fn next(&mut self, w: &mut Wiring, draw_at: Option<Instant>) -> Wake {
         let mut out = Vec::new();
-        let mut market = false;
+        let mut source = Source::Other;
         tokio::select! {
             biased;
             Some(a) = self.keys.recv() => {
                 out.push(a);
                 while let Ok(a) = self.keys.try_recv() { out.push(a); }
+                source = Source::User;
             }
             _ = self.signals.term.recv() => out.push(Action::Signal("SIGTERM")),
             _ = self.signals.hup.recv() => out.push(Action::Signal("SIGHUP")),
@@ -95,24 +115,80 @@ impl Inputs {
                 }
                 None => self.events_open = false,
             },
-            n = w.market.recv_batch(&mut self.batch, MARKET_BATCH), if self.market_open => {
+            n = w.market.recv_batch(&mut self.batch, MARKET_BATCH), if self.market_open && draw_at.is_none() => {
                 if n == 0 { self.market_open = false; }
-                market = n > 0;
-                for ev in self.batch.drain(..) {
-                    (w.tap)(&ev);
-                    out.push(Action::Market(ev));
+                source = Source::Market;
+                self.take_batch(w, &mut out);
+            }
+        }
+        Wake::Actions(out, source)
+    }
+
+    /// Market events that are ready, without waiting; `true` if there were any.
+    fn drain_ready(&mut self, w: &mut Wiring, out: &mut Vec<Action>) -> bool {
+        let mut any = false;
+        while self.market_open {
+            match w
+                .market
+                .recv_batch(&mut self.batch, MARKET_BATCH)
+                .now_or_never()
+            {
+                None => break,
+                Some(0) => self.market_open = false,
+                Some(n) => {
+                    any = true;
+                    self.take_batch(w, out);
+                    if n < MARKET_BATCH || out.len() >= MAX_DRAIN {
+                        break;
+                    }
                 }
             }
         }
-        Wake::Actions(out, market)
+        any
+    }
+
+    fn take_batch(&mut self, w: &mut Wiring, out: &mut Vec<Action>) {
+        for ev in self.batch.drain(..) {
+            (w.tap)(&ev);
+            out.push(Action::Market(ev));
+        }
+    }
+}
+
+/// When frames are drawn: user input at once, everything else at most once per budget.
+struct Frames {
+    budget: Duration,
+    /// Start of the last frame.
+    last: Instant,
+    /// When the next frame is due, if one is pending.
+    due: Option<Instant>,
+    /// When the pending frame was first asked for (market data read later waited since then).
+    asked: Option<Instant>,
+    /// When the oldest market data not yet on screen reached the loop.
+    undrawn_since: Option<Instant>,
+}
+
+impl Frames {
+    fn ask(&mut self, source: Source) {
+        let now = Instant::now();
+        self.asked.get_or_insert(now);
+        if source == Source::Market {
+            self.undrawn_since.get_or_insert(now);
+        }
+        let at = if source == Source::User {
+            now
+        } else {
+            self.last + self.budget
+        };
+        self.due = Some(self.due.map_or(at, |d| d.min(at)));
     }
 }
 
 /// Runs the TUI until the user quits or a signal arrives; restores the terminal on the way out.
 pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> {
-    let mut guard = terminal::TerminalGuard::enter()?;
-    let size = guard.terminal.size()?;
-    state.size = (size.width, size.height);
+    let guard = terminal::TerminalGuard::enter()?;
+    state.size = guard.size()?;
+    let mut screen = render::Screen::new(state.size.0, state.size.1);
     let (input_tx, keys) = mpsc::unbounded_channel();
     let input_task = tokio::spawn(input::run(input_tx));
     let budget = Duration::from_secs(1) / state.settings.fps.max(1);
@@ -130,29 +206,44 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
         market_open: true,
         events_open: true,
     };
-    // Draw at most once per frame budget, and only when something changed.
-    let mut draw_at = Some(Instant::now());
-    let mut last_draw = Instant::now() - budget;
-    // When the oldest market data not yet on screen reached the loop.
-    let mut undrawn_since: Option<Instant> = None;
+    let mut frames = Frames {
+        budget,
+        last: Instant::now() - budget,
+        due: Some(Instant::now()),
+        asked: None,
+        undrawn_since: None,
+    };
     while !state.quit {
-        match inputs.next(&mut wiring, draw_at).await {
+        match inputs.next(&mut wiring, frames.due).await {
             Wake::Draw => {
-                draw(&mut guard, &state)?;
-                last_draw = Instant::now();
-                draw_at = None;
-                record_latency(&wiring, undrawn_since.take(), last_draw);
+                let start = Instant::now();
+                let mut late = Vec::new();
+                if inputs.drain_ready(&mut wiring, &mut late)
+                    && let Some(asked) = frames.asked
+                {
+                    frames.undrawn_since.get_or_insert(asked);
+                }
+                apply(&mut state, late, &mut screen, &wiring)?;
+                if state.quit {
+                    break;
+                }
+                if screen.size() != state.size {
+                    screen.resize(state.size.0, state.size.1);
+                }
+                let damage = state.damage.take();
+                let written = if damage.is_empty() {
+                    0
+                } else {
+                    screen.draw(&state, damage)?
+                };
+                frames.last = start;
+                frames.due = None;
+                frames.asked = None;
+                record_latency(&wiring, frames.undrawn_since.take(), written > 0);
             }
-            Wake::Actions(actions, market) => {
-                if market {
-                    undrawn_since.get_or_insert_with(Instant::now);
-                }
-                for action in actions {
-                    for cmd in update(&mut state, action) {
-                        perform(cmd, &mut guard, &wiring)?;
-                    }
-                }
-                draw_at.get_or_insert(last_draw + budget);
+            Wake::Actions(actions, source) => {
+                apply(&mut state, actions, &mut screen, &wiring)?;
+                frames.ask(source);
             }
         }
     }
@@ -161,34 +252,37 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
     Ok(())
 }
 
+fn apply(
+    state: &mut AppState,
+    actions: Vec<Action>,
+    screen: &mut render::Screen,
+    wiring: &Wiring,
+) -> anyhow::Result<()> {
+    for action in actions {
+        for cmd in update(state, action) {
+            perform(cmd, screen, wiring)?;
+        }
+    }
+    Ok(())
+}
+
 /// Counts the frame and, if it showed new market data, how long that data waited.
-fn record_latency(wiring: &Wiring, since: Option<Instant>, drawn: Instant) {
+fn record_latency(wiring: &Wiring, since: Option<Instant>, wrote: bool) {
     let Some(h) = &wiring.latency else { return };
     if let Ok(mut h) = h.lock() {
-        h.frame();
+        if wrote {
+            h.frame();
+        }
         if let Some(t) = since {
-            h.record(drawn.duration_since(t));
+            h.record(t.elapsed());
         }
     }
 }
 
-/// Draws one frame inside a synchronized update, so tmux and SSH never show half a frame.
-fn draw(guard: &mut terminal::TerminalGuard, state: &AppState) -> anyhow::Result<()> {
-    let _ = execute!(std::io::stdout(), ct::BeginSynchronizedUpdate);
-    let result = guard.terminal.draw(|f| crate::ui::draw(f, state));
-    let _ = execute!(std::io::stdout(), ct::EndSynchronizedUpdate);
-    result?;
-    Ok(())
-}
-
-fn perform(
-    cmd: Command,
-    guard: &mut terminal::TerminalGuard,
-    wiring: &Wiring,
-) -> anyhow::Result<()> {
+fn perform(cmd: Command, screen: &mut render::Screen, wiring: &Wiring) -> anyhow::Result<()> {
     match cmd {
         Command::Quit => {}
-        Command::ClearScreen => guard.terminal.clear()?,
+        Command::ClearScreen => screen.repaint(),
         Command::Bell => {
             let mut out = std::io::stdout();
             let _ = out.write_all(b"\x07");

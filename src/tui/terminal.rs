@@ -2,9 +2,7 @@
 //! undone on drop, on panic, and before any signal-driven exit.
 
 use crossterm::{cursor, event, execute, terminal};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether the terminal is currently in TUI mode (so restore runs exactly once).
@@ -12,8 +10,7 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// The terminal in TUI mode; dropping it restores the terminal.
 pub struct TerminalGuard {
-    /// The ratatui terminal drawing to stdout.
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    _private: (),
 }
 
 impl TerminalGuard {
@@ -29,8 +26,12 @@ impl TerminalGuard {
             event::EnableBracketedPaste,
             cursor::Hide
         )?;
-        let terminal = Terminal::new(CrosstermBackend::new(out))?;
-        Ok(Self { terminal })
+        Ok(Self { _private: () })
+    }
+
+    /// Columns and rows of the terminal.
+    pub fn size(&self) -> io::Result<(u16, u16)> {
+        terminal::size()
     }
 }
 

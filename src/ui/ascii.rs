@@ -2,6 +2,7 @@
 //! its nearest ASCII look-alike after the frame is drawn, so no pane needs its own fallback.
 
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
 /// The ASCII stand-in for one character.
 pub fn ascii_for(c: char) -> char {
@@ -25,13 +26,17 @@ pub fn ascii_for(c: char) -> char {
     }
 }
 
-/// Rewrites every non-ASCII cell of `buf` in place.
-pub fn downgrade(buf: &mut Buffer) {
-    for cell in buf.content.iter_mut() {
-        let sym = cell.symbol();
-        if !sym.is_ascii() {
-            let c = sym.chars().next().map_or(' ', ascii_for);
-            cell.set_char(c);
+/// Rewrites every non-ASCII cell of `area` in `buf` in place.
+pub fn downgrade(buf: &mut Buffer, area: Rect) {
+    let area = area.intersection(buf.area);
+    for y in area.top()..area.bottom() {
+        let start = buf.index_of(area.x, y);
+        for cell in &mut buf.content[start..start + usize::from(area.width)] {
+            let sym = cell.symbol();
+            if !sym.is_ascii() {
+                let c = sym.chars().next().map_or(' ', ascii_for);
+                cell.set_char(c);
+            }
         }
     }
 }

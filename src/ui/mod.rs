@@ -18,44 +18,117 @@ pub mod ticket;
 pub mod watchlist;
 pub mod widgets;
 
-use crate::app::{AppState, Overlay};
+use crate::app::{AppState, Damage, Overlay};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use theme::Theme;
 
+/// What one pass of [`draw_parts`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The areas drawn again; cells outside them are as the previous pass left them.
+    pub areas: Vec<Rect>,
+    /// Where the text cursor goes (an input field has focus), if anywhere.
+    pub cursor: Option<Position>,
+}
+
 /// Draws the whole screen from the state.
 pub fn draw(f: &mut Frame, s: &AppState) {
-    draw_panes(f, s);
-    if !s.settings.unicode {
-        ascii::downgrade(f.buffer_mut());
+    if let Some(p) = draw_parts(f, s, Damage::ALL).cursor {
+        f.set_cursor_position(p);
     }
 }
 
-fn draw_panes(f: &mut Frame, s: &AppState) {
+/// Draws the parts of the screen in `damage` over what the frame's buffer already holds (the
+/// previous pass), clearing each part first. An open overlay or a screen too small for the
+/// layout draws everything.
+pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage) -> Drawn {
+    let area = f.area();
     let th = Theme::new(s.settings.theme);
+    let layout = layout::areas(area);
+    let Some(a) =
+        layout.filter(|_| !damage.contains(Damage::ALL) && matches!(s.overlay, Overlay::None))
+    else {
+        f.buffer_mut().reset();
+        let cursor = draw_panes(f, s, &th);
+        if !s.settings.unicode {
+            ascii::downgrade(f.buffer_mut(), area);
+        }
+        return Drawn {
+            areas: vec![area],
+            cursor,
+        };
+    };
+    type Pane = fn(&mut Frame, Rect, &AppState, &Theme);
+    let parts: [(Damage, Rect, Pane); 7] = [
+        (Damage::STATUS, a.status, status::draw),
+        (Damage::WATCHLIST, a.watchlist, watchlist::draw),
+        (Damage::TICKET, a.ticket, ticket::draw),
+        (Damage::CHART, a.chart, chart::draw),
+        (Damage::BOOK, a.book, book::draw),
+        (Damage::TAPE, a.tape, tape::draw),
+        (Damage::BOTTOM, a.bottom, bottom::draw),
+    ];
+    let mut areas = Vec::new();
+    for (part, rect, draw) in parts {
+        if damage.intersects(part) {
+            clear(f.buffer_mut(), rect);
+            draw(f, rect, s, &th);
+            if !s.settings.unicode {
+                ascii::downgrade(f.buffer_mut(), rect);
+            }
+            areas.push(rect);
+        }
+    }
+    Drawn {
+        areas,
+        cursor: None,
+    }
+}
+
+/// Resets every cell of `area` (a pane draws only the cells it fills).
+fn clear(buf: &mut Buffer, area: Rect) {
+    let area = area.intersection(buf.area);
+    for y in area.top()..area.bottom() {
+        let start = buf.index_of(area.x, y);
+        for cell in &mut buf.content[start..start + usize::from(area.width)] {
+            cell.reset();
+        }
+    }
+}
+
+/// Every pane and the overlay; returns where the text cursor goes.
+fn draw_panes(f: &mut Frame, s: &AppState, th: &Theme) -> Option<Position> {
     let area = f.area();
     let Some(a) = layout::areas(area) else {
-        too_small(f, area, &th);
-        return;
+        too_small(f, area, th);
+        return None;
     };
-    status::draw(f, a.status, s, &th);
-    watchlist::draw(f, a.watchlist, s, &th);
-    ticket::draw(f, a.ticket, s, &th);
-    chart::draw(f, a.chart, s, &th);
-    book::draw(f, a.book, s, &th);
-    tape::draw(f, a.tape, s, &th);
-    bottom::draw(f, a.bottom, s, &th);
+    status::draw(f, a.status, s, th);
+    watchlist::draw(f, a.watchlist, s, th);
+    ticket::draw(f, a.ticket, s, th);
+    chart::draw(f, a.chart, s, th);
+    book::draw(f, a.book, s, th);
+    tape::draw(f, a.tape, s, th);
+    bottom::draw(f, a.bottom, s, th);
     match &s.overlay {
-        Overlay::None => {}
-        Overlay::Help { scroll } => help::draw(f, area, s, *scroll, &th),
-        Overlay::CommandLine(input) => prompt::draw_command_line(f, area, input, &th),
-        Overlay::Search { input, selected } => {
-            prompt::draw_search(f, area, s, input, *selected, &th)
+        Overlay::None => None,
+        Overlay::Help { scroll } => {
+            help::draw(f, area, s, *scroll, th);
+            None
         }
-        Overlay::Ticket(t) => ticket::draw_ticket(f, area, s, t, &th),
-        Overlay::Confirm(c) => ticket::draw_confirm(f, area, s, c, &th),
+        Overlay::CommandLine(input) => Some(prompt::draw_command_line(f, area, input, th)),
+        Overlay::Search { input, selected } => {
+            Some(prompt::draw_search(f, area, s, input, *selected, th))
+        }
+        Overlay::Ticket(t) => ticket::draw_ticket(f, area, s, t, th),
+        Overlay::Confirm(c) => {
+            ticket::draw_confirm(f, area, s, c, th);
+            None
+        }
     }
 }
 

@@ -10,12 +10,12 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-fn place_cursor(f: &mut Frame, x: u16, y: u16, input: &TextInput, max_x: u16) {
-    f.set_cursor_position(Position::new((x + input.cursor as u16).min(max_x), y));
+fn place_cursor(x: u16, y: u16, input: &TextInput, max_x: u16) -> Position {
+    Position::new((x + input.cursor as u16).min(max_x), y)
 }
 
-/// Draws the command line over the last screen row.
-pub fn draw_command_line(f: &mut Frame, area: Rect, input: &TextInput, th: &Theme) {
+/// Draws the command line over the last screen row; returns where the text cursor goes.
+pub fn draw_command_line(f: &mut Frame, area: Rect, input: &TextInput, th: &Theme) -> Position {
     let row = Rect {
         y: area.bottom().saturating_sub(1),
         height: 1,
@@ -27,10 +27,10 @@ pub fn draw_command_line(f: &mut Frame, area: Rect, input: &TextInput, th: &Them
         Span::styled(input.text.clone(), th.text),
     ]);
     f.render_widget(Paragraph::new(line).style(th.bar), row);
-    place_cursor(f, row.x + 1, row.y, input, row.right().saturating_sub(1));
+    place_cursor(row.x + 1, row.y, input, row.right().saturating_sub(1))
 }
 
-/// Draws the symbol search popup with its results.
+/// Draws the symbol search popup with its results; returns where the text cursor goes.
 pub fn draw_search(
     f: &mut Frame,
     area: Rect,
@@ -38,7 +38,7 @@ pub fn draw_search(
     input: &TextInput,
     selected: usize,
     th: &Theme,
-) {
+) -> Position {
     let results = search_results(s, &input.text);
     let popup = centered(area, 40, 12);
     f.render_widget(Clear, popup);
@@ -74,11 +74,5 @@ pub fn draw_search(
         lines.push(Line::from(Span::styled(format!(" {sym}"), style)));
     }
     f.render_widget(Paragraph::new(lines), inner);
-    place_cursor(
-        f,
-        inner.x + 2,
-        inner.y,
-        input,
-        inner.right().saturating_sub(1),
-    );
+    place_cursor(inner.x + 2, inner.y, input, inner.right().saturating_sub(1))
 }

@@ -63,8 +63,14 @@ fn value(t: &Ticket, field: Field, base: &str, quote: &str) -> String {
     }
 }
 
-/// The ticket popup.
-pub fn draw_ticket(f: &mut Frame, area: Rect, s: &AppState, t: &Ticket, th: &Theme) {
+/// The ticket popup; returns where the text cursor goes (in a text field).
+pub fn draw_ticket(
+    f: &mut Frame,
+    area: Rect,
+    s: &AppState,
+    t: &Ticket,
+    th: &Theme,
+) -> Option<Position> {
     let inst = s.instruments.get(&t.symbol);
     let (base, quote_asset) = inst.map_or(("", ""), |i| (i.base.as_str(), i.quote.as_str()));
     let q = quote(s);
@@ -119,9 +125,7 @@ pub fn draw_ticket(f: &mut Frame, area: Rect, s: &AppState, t: &Ticket, th: &The
         th.muted,
     )));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-    if let Some(pos) = cursor {
-        f.set_cursor_position(pos);
-    }
+    cursor
 }
 
 /// The preview (value, fee, distance from last) or the problems to fix.

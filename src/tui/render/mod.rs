@@ -1,0 +1,132 @@
+//! Frames for the terminal. The parts of the screen a frame changed are drawn into a buffer
+//! that keeps everything else from the frames before; that buffer is compared, in those parts
+//! only, with what the terminal shows, and only changed cells are sent — with the shortest
+//! cursor moves and colour changes, inside one synchronized update, in one write.
+
+use crate::app::{AppState, Damage};
+use crate::ui::Drawn;
+use encode::Encoder;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::{Frame, Terminal};
+use std::io::Write as _;
+
+mod encode;
+#[cfg(test)]
+mod tests;
+
+const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
+const END_SYNC: &[u8] = b"\x1b[?2026l";
+
+/// The screen as drawn and as the terminal shows it.
+pub struct Screen {
+    /// Hands out frames over the buffer being composed; nothing is ever written to its backend.
+    compose: Terminal<TestBackend>,
+    /// What the terminal shows.
+    shown: Buffer,
+    /// The terminal may show anything: clear it and send every cell next frame.
+    repaint: bool,
+    cursor_visible: bool,
+    out: Vec<u8>,
+}
+
+impl Screen {
+    /// A screen of `width` × `height` cells; the first frame clears the terminal and draws all.
+    pub fn new(width: u16, height: u16) -> Self {
+        let compose = match Terminal::new(TestBackend::new(width, height)) {
+            Ok(t) => t,
+            Err(never) => match never {},
+        };
+        Self {
+            compose,
+            shown: Buffer::empty(Rect::new(0, 0, width, height)),
+            repaint: true,
+            cursor_visible: false,
+            out: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// Columns and rows.
+    pub fn size(&self) -> (u16, u16) {
+        (self.shown.area.width, self.shown.area.height)
+    }
+
+    /// The terminal changed size: everything is drawn again.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        if self.size() != (width, height) {
+            *self = Self::new(width, height);
+        }
+    }
+
+    /// The terminal may show anything (e.g. after Ctrl-L): the next frame redraws it all.
+    pub fn repaint(&mut self) {
+        self.repaint = true;
+    }
+
+    /// Draws the parts in `damage` and returns the bytes that bring the terminal up to date
+    /// (empty when nothing visible changed).
+    pub fn frame(&mut self, state: &AppState, damage: Damage) -> &[u8] {
+        self.frame_with(|f, all| {
+            let damage = if all { Damage::ALL } else { damage };
+            crate::ui::draw_parts(f, state, damage)
+        })
+    }
+
+    /// Like [`Screen::frame`] with any drawing: `draw` gets the frame over the composed
+    /// buffer and whether it must draw everything, and says which areas it drew.
+    pub fn frame_with(&mut self, draw: impl FnOnce(&mut Frame, bool) -> Drawn) -> &[u8] {
+        let drawn = draw(&mut self.compose.get_frame(), self.repaint);
+        self.out.clear();
+        self.out.extend_from_slice(BEGIN_SYNC);
+        let start = self.out.len();
+        let mut areas = drawn.areas;
+        if std::mem::take(&mut self.repaint) {
+            self.out.extend_from_slice(b"\x1b[0m\x1b[2J");
+            self.shown.reset();
+            areas = vec![self.shown.area];
+        }
+        let next = self.compose.current_buffer_mut();
+        let mut enc = Encoder::new(&mut self.out, next.area.width);
+        for area in areas {
+            enc.area(next, &mut self.shown, area);
+        }
+        match (drawn.cursor, self.cursor_visible) {
+            (Some(p), visible) => {
+                enc.move_to(p);
+                if !visible {
+                    enc.out.extend_from_slice(b"\x1b[?25h");
+                    self.cursor_visible = true;
+                }
+            }
+            (None, true) => {
+                enc.out.extend_from_slice(b"\x1b[?25l");
+                self.cursor_visible = false;
+            }
+            (None, false) => {}
+        }
+        enc.finish();
+        if self.out.len() == start {
+            self.out.clear();
+        } else {
+            self.out.extend_from_slice(END_SYNC);
+        }
+        &self.out
+    }
+
+    /// The composed screen: every frame drawn so far, as the terminal will show it.
+    pub fn composed(&mut self) -> &Buffer {
+        self.compose.current_buffer_mut()
+    }
+
+    /// Draws a frame and writes it to stdout in one write; returns the bytes written.
+    pub fn draw(&mut self, state: &AppState, damage: Damage) -> std::io::Result<usize> {
+        let bytes = self.frame(state, damage);
+        if !bytes.is_empty() {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+        Ok(bytes.len())
+    }
+}
