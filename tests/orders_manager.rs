@@ -183,15 +183,13 @@ async fn unknown_that_cannot_be_confirmed_stays_unknown_and_is_followed_up() {
     // Once the venue answers again, the background re-check settles it, without a resend.
     flaky.down.store(false, Ordering::SeqCst);
     let id = o.request.client_order_id.clone();
+    // The journal write follows the in-memory update; both must settle.
     wait_until("the re-check", || {
         m.order(&id).unwrap().unwrap().status == OrderStatus::New
+            && m.store().order(&id).unwrap().unwrap().status == OrderStatus::New
     })
     .await;
     assert_eq!(broker.submits().len(), 1);
-    assert_eq!(
-        m.store().order(&id).unwrap().unwrap().status,
-        OrderStatus::New
-    );
 }
 
 /// A broker whose queries fail with an unknown outcome while `down`.

@@ -23,6 +23,9 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_unti
 /// Most market events handled between two looks at the keyboard.
 const MARKET_BATCH: usize = 512;
 
+/// How late a frame may start and still count as on time.
+const TIMER_SLACK: Duration = Duration::from_millis(4);
+
 /// Most market events taken in just before a frame.
 const MAX_DRAIN: usize = 8 * MARKET_BATCH;
 
@@ -182,6 +185,16 @@ impl Frames {
         };
         self.due = Some(self.due.map_or(at, |d| d.min(at)));
     }
+
+    /// A frame started at `start`. Frames stay on the grid they were due on: timer lateness
+    /// (about a millisecond a frame) does not push the next one back, so a steady feed is
+    /// drawn at the configured rate, never faster.
+    fn drawn(&mut self, start: Instant) {
+        self.last = match self.due.take() {
+            Some(due) if start.saturating_duration_since(due) < TIMER_SLACK => due,
+            _ => start,
+        };
+    }
 }
 
 /// Runs the TUI until the user quits or a signal arrives; restores the terminal on the way out.
@@ -236,8 +249,7 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
                 } else {
                     screen.draw(&state, damage)?
                 };
-                frames.last = start;
-                frames.due = None;
+                frames.drawn(start);
                 frames.asked = None;
                 record_latency(&wiring, frames.undrawn_since.take(), written > 0);
             }
@@ -293,4 +305,46 @@ fn perform(cmd: Command, screen: &mut render::Screen, wiring: &Wiring) -> anyhow
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(budget_ms: u64, now: Instant) -> Frames {
+        Frames {
+            budget: Duration::from_millis(budget_ms),
+            last: now,
+            due: None,
+            asked: None,
+            undrawn_since: None,
+        }
+    }
+
+    #[test]
+    fn a_steady_feed_keeps_frames_on_their_grid() {
+        let t0 = Instant::now();
+        let mut f = frames(33, t0);
+        f.ask(Source::Market);
+        let due = f.due.expect("a frame is due");
+        assert!(
+            due >= t0 + Duration::from_millis(33),
+            "never faster than the rate"
+        );
+        // The timer fires a millisecond late: the next frame is still due one budget after
+        // this one was, not after it started.
+        f.drawn(due + Duration::from_millis(1));
+        assert_eq!(f.last, due);
+        assert_eq!(f.due, None);
+    }
+
+    #[test]
+    fn a_frame_long_after_its_time_starts_a_new_grid() {
+        let t0 = Instant::now();
+        let mut f = frames(33, t0);
+        f.due = Some(t0 + Duration::from_millis(33));
+        let start = t0 + Duration::from_millis(500);
+        f.drawn(start);
+        assert_eq!(f.last, start, "no burst of catch-up frames");
+    }
 }

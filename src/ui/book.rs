@@ -24,6 +24,28 @@ pub fn bar(frac: f64, width: usize) -> String {
     s
 }
 
+/// The full scale of the depth bars: the deepest total rounded up to a step of about a quarter
+/// (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ), so the bars keep their scale while the book
+/// ticks and only the rows whose totals moved are sent to the terminal again.
+pub fn bar_scale(max: Qty) -> Qty {
+    const STEPS: [i64; 10] = [100, 125, 150, 200, 250, 300, 400, 500, 600, 800];
+    let units = max.units();
+    if units <= 0 {
+        return max;
+    }
+    let mut decade: i64 = 1;
+    while decade <= i64::MAX / 1000 {
+        for step in STEPS {
+            let scale = step * decade / 100;
+            if scale >= units {
+                return Qty::from_units(scale.max(1));
+            }
+        }
+        decade *= 10;
+    }
+    max
+}
+
 /// Levels with their running total, best first.
 fn cumulative(levels: &[Level], n: usize) -> Vec<(Level, Qty)> {
     let mut total = Qty::ZERO;
@@ -155,6 +177,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         .map(|x| x.1)
         .max(bids.last().map(|x| x.1))
         .unwrap_or(Qty::ZERO);
+    let max = bar_scale(max);
     let mut lines: Vec<Line> = vec![Line::from(""); half.saturating_sub(asks.len())];
     let (price_dp, qty_dp) = view.map_or((2, 4), |v| (v.price_dp, v.qty_dp));
     let ask_style = RowStyle {
@@ -200,5 +223,24 @@ mod tests {
         assert_eq!(bar(0.5, 3), "█▌");
         assert_eq!(bar(0.0, 3), "");
         assert_eq!(bar(1.0 / 24.0, 3), "▏");
+    }
+
+    #[test]
+    fn bar_scale_holds_while_depth_ticks_and_fills_most_of_the_width() {
+        let q = |s: &str| Qty::parse(s).unwrap();
+        assert_eq!(bar_scale(q("10.2")), q("12.5"));
+        assert_eq!(bar_scale(q("12.4")), q("12.5"));
+        assert_eq!(bar_scale(q("0.0031")), q("0.004"));
+        assert_eq!(bar_scale(q("800")), q("800"));
+        assert_eq!(bar_scale(Qty::ZERO), Qty::ZERO);
+        for units in [1, 7, 99, 12_345, 987_654_321, 4_000_000_000_000] {
+            let max = Qty::from_units(units);
+            let scale = bar_scale(max);
+            assert!(scale >= max, "{units}: the deepest bar fits");
+            assert!(
+                scale.units() * 4 <= units * 5 + 4,
+                "{units}: at least 80% of the width"
+            );
+        }
     }
 }
