@@ -3,11 +3,11 @@
 //! klines and 24 h tickers (from the trades played so far).
 
 use super::state::{Market, Phase, Shared};
-use super::streams;
 use crate::book::MAX_DEPTH;
 use crate::domain::{Instrument, Interval, Price, Qty, now_ms};
 use crate::sim::errors::ApiError;
 use crate::sim::params::Params;
+use crate::sim::stream_routes;
 use crate::sim::wire;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
@@ -34,9 +34,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v3/klines", get(klines))
         .route("/api/v3/uiKlines", get(klines))
         .route("/api/v3/ticker/24hr", get(ticker_24hr))
-        .route("/ws", get(streams::ws_root))
-        .route("/ws/{*streams}", get(streams::ws_raw))
-        .route("/stream", get(streams::ws_combined))
+        .route("/ws", get(stream_routes::ws_root::<Shared>))
+        .route("/ws/{*streams}", get(stream_routes::ws_raw::<Shared>))
+        .route("/stream", get(stream_routes::ws_combined::<Shared>))
         .fallback(not_found)
         .with_state(shared)
 }

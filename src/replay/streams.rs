@@ -3,16 +3,14 @@
 //! recorded frames of the subscribed streams, byte for byte when the name matches.
 
 use super::state::{OutFrame, Shared};
-use crate::sim::stream_control::{MAX_STREAMS, Subscriptions};
-use crate::sim::stream_names::{Kind, StreamSub, parse};
+use crate::sim::stream_control::Subscriptions;
+use crate::sim::stream_names::{Kind, StreamSub};
+use crate::sim::stream_routes::StreamHost;
 use crate::store::FrameKind;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -24,60 +22,14 @@ const QUEUE: usize = 4096;
 /// Server ping interval (keeps a quiet replay from looking dead to the client).
 const PING_EVERY: Duration = Duration::from_secs(10);
 
-/// `/ws`: subscribe later with SUBSCRIBE.
-pub async fn ws_root(ws: WebSocketUpgrade, State(sh): State<Arc<Shared>>) -> Response {
-    upgrade(ws, sh, Vec::new(), false)
-}
-
-/// `/ws/<stream>[/<stream>..]`: raw payloads.
-pub async fn ws_raw(
-    ws: WebSocketUpgrade,
-    State(sh): State<Arc<Shared>>,
-    Path(streams): Path<String>,
-) -> Response {
-    match parse_all(&sh, &streams) {
-        Ok(subs) => upgrade(ws, sh, subs, false),
-        Err(msg) => (StatusCode::BAD_REQUEST, msg).into_response(),
+impl StreamHost for Shared {
+    fn symbol_index(&self, upper: &str) -> Option<usize> {
+        self.sym(upper)
     }
-}
 
-/// `/stream?streams=a/b`: payloads wrapped as `{"stream":..,"data":..}`.
-pub async fn ws_combined(
-    ws: WebSocketUpgrade,
-    State(sh): State<Arc<Shared>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let streams = q.get("streams").map(String::as_str).unwrap_or("");
-    match parse_all(&sh, streams) {
-        Ok(subs) => upgrade(ws, sh, subs, true),
-        Err(msg) => (StatusCode::BAD_REQUEST, msg).into_response(),
+    async fn serve(self: Arc<Self>, socket: WebSocket, subs: Subscriptions) {
+        run(socket, self, subs).await
     }
-}
-
-fn parse_all(sh: &Shared, list: &str) -> Result<Vec<StreamSub>, String> {
-    let mut subs: Vec<StreamSub> = Vec::new();
-    for name in list.split('/').filter(|n| !n.is_empty()) {
-        if let Some(sub) = parse(name, |s| sh.sym(s))
-            && !subs.iter().any(|s| s.name == sub.name)
-        {
-            subs.push(sub);
-        }
-    }
-    if subs.len() > MAX_STREAMS {
-        return Err("too many streams".into());
-    }
-    Ok(subs)
-}
-
-fn upgrade(
-    ws: WebSocketUpgrade,
-    sh: Arc<Shared>,
-    subs: Vec<StreamSub>,
-    combined: bool,
-) -> Response {
-    let subs = Subscriptions { subs, combined };
-    ws.max_message_size(64 * 1024)
-        .on_upgrade(move |socket| async move { run(socket, sh, subs).await })
 }
 
 /// The recorded kind a subscription carries, if any.

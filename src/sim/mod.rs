@@ -41,6 +41,7 @@ pub mod rest_wire;
 pub mod server;
 pub mod stream_control;
 pub mod stream_names;
+pub mod stream_routes;
 pub mod streams;
 pub mod symbols;
 pub mod user_events;

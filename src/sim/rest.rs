@@ -7,7 +7,7 @@ use super::limits::rest_weight;
 use super::params::Params;
 use super::rest_wire;
 use super::server::Shared;
-use super::{rest_trade, streams, wire, ws_api};
+use super::{rest_trade, stream_routes, wire, ws_api};
 use crate::domain::{Interval, Side, now_ms};
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderValue, header};
@@ -43,9 +43,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), guard));
     Router::new()
-        .route("/ws", get(streams::ws_root))
-        .route("/ws/{*streams}", get(streams::ws_raw))
-        .route("/stream", get(streams::ws_combined))
+        .route("/ws", get(stream_routes::ws_root::<Shared>))
+        .route("/ws/{*streams}", get(stream_routes::ws_raw::<Shared>))
+        .route("/stream", get(stream_routes::ws_combined::<Shared>))
         .route("/ws-api/v3", get(ws_api::handler))
         .merge(api)
         .with_state(shared)

@@ -5,82 +5,28 @@
 use super::events::Batch;
 use super::faults::{StreamFaults, malformed_frame, oversized_frame};
 use super::server::Shared;
-use super::stream_control::{MAX_STREAMS, Subscriptions};
-use super::stream_names::{Kind, StreamSub, parse};
+use super::stream_control::Subscriptions;
+use super::stream_names::{Kind, StreamSub};
+use super::stream_routes::StreamHost;
 use super::wire;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
 type Tx = SplitSink<WebSocket, Message>;
 
-/// `/ws` with no stream: subscribe later with SUBSCRIBE.
-pub async fn ws_root(ws: WebSocketUpgrade, State(sh): State<Arc<Shared>>) -> Response {
-    upgrade(ws, sh, Vec::new(), false)
-}
-
-/// `/ws/<stream>[/<stream>..]`: raw payloads.
-pub async fn ws_raw(
-    ws: WebSocketUpgrade,
-    State(sh): State<Arc<Shared>>,
-    Path(streams): Path<String>,
-) -> Response {
-    match parse_all(&sh, &streams) {
-        Ok(subs) => upgrade(ws, sh, subs, false),
-        Err(msg) => (StatusCode::BAD_REQUEST, msg).into_response(),
+impl StreamHost for Shared {
+    fn symbol_index(&self, upper: &str) -> Option<usize> {
+        self.ex().sym(upper)
     }
-}
 
-/// `/stream?streams=a/b`: payloads wrapped as `{"stream":..,"data":..}`.
-pub async fn ws_combined(
-    ws: WebSocketUpgrade,
-    State(sh): State<Arc<Shared>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let streams = q.get("streams").map(String::as_str).unwrap_or("");
-    match parse_all(&sh, streams) {
-        Ok(subs) => upgrade(ws, sh, subs, true),
-        Err(msg) => (StatusCode::BAD_REQUEST, msg).into_response(),
+    async fn serve(self: Arc<Self>, socket: WebSocket, subs: Subscriptions) {
+        run(socket, self, subs).await
     }
-}
-
-/// Parses the streams of a connection URL. Like Binance, a path segment that is not a stream
-/// name (a legacy listenKey, or the `/ws/0` some clients open before they SUBSCRIBE) is
-/// accepted and carries nothing.
-fn parse_all(sh: &Shared, list: &str) -> Result<Vec<StreamSub>, String> {
-    let ex = sh.ex();
-    let mut subs: Vec<StreamSub> = Vec::new();
-    for name in list.split('/').filter(|n| !n.is_empty()) {
-        let Some(sub) = parse(name, |s| ex.sym(s)) else {
-            tracing::debug!(name, "ignoring a path segment that is not a stream name");
-            continue;
-        };
-        if !subs.iter().any(|s| s.name == sub.name) {
-            subs.push(sub);
-        }
-    }
-    if subs.len() > MAX_STREAMS {
-        return Err("too many streams".into());
-    }
-    Ok(subs)
-}
-
-fn upgrade(
-    ws: WebSocketUpgrade,
-    sh: Arc<Shared>,
-    subs: Vec<StreamSub>,
-    combined: bool,
-) -> Response {
-    let subs = Subscriptions { subs, combined };
-    ws.max_message_size(64 * 1024)
-        .on_upgrade(move |socket| async move { run(socket, sh, subs).await })
 }
 
 /// Counts incoming messages over the last second.

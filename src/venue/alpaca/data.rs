@@ -14,6 +14,7 @@ use super::backoff::Backoff;
 use super::data_options::{AlpacaChannels, AlpacaDataOptions};
 use super::data_state::{BookOutbox, Closed, SideInference, SubCmd, Subscriptions};
 use super::parse_stream::{AlpacaDataItem, describe_data_error, parse_data_frame};
+use super::reconnect::{self, End, Session};
 use super::wire_stream::AlpacaAuthMsg;
 use super::ws::{self, BadFrames, Incoming, Ws};
 use super::{AlpacaCredentials, AlpacaEndpoints, AlpacaSetupError, ensure_crypto_provider};
@@ -67,7 +68,7 @@ impl AlpacaDataFeed {
         };
         Ok(Self {
             cmds,
-            task: tokio::spawn(task.run()),
+            task: tokio::spawn(reconnect::run(task)),
         })
     }
 
@@ -97,22 +98,6 @@ impl Drop for AlpacaDataFeed {
     }
 }
 
-/// How one connection ended.
-enum End {
-    /// The app is gone: stop.
-    Shutdown,
-    /// Retrying cannot help: stop and tell the user.
-    Fatal(String),
-    /// Reconnect after a backoff.
-    Lost(String),
-}
-
-impl From<Closed> for End {
-    fn from(_: Closed) -> Self {
-        End::Shutdown
-    }
-}
-
 /// What woke the session loop.
 enum Wake {
     Socket(Incoming),
@@ -137,32 +122,8 @@ struct DataTask {
     last_error: Option<String>,
 }
 
-impl DataTask {
-    async fn run(mut self) {
-        loop {
-            if self.conn(ConnState::Connecting).await.is_err() {
-                return;
-            }
-            let reason = match self.session().await {
-                End::Shutdown => return,
-                End::Fatal(msg) => {
-                    let _ = self.conn(ConnState::Down(msg)).await;
-                    return;
-                }
-                End::Lost(reason) => self.last_error.take().unwrap_or(reason),
-            };
-            let retry_in = self.backoff.next_delay();
-            tracing::info!(%reason, ?retry_in, "alpaca market data reconnecting");
-            let state = ConnState::Reconnecting { retry_in, reason };
-            if self.conn(state).await.is_err() || self.pause(retry_in).await.is_err() {
-                return;
-            }
-        }
-    }
-
-    async fn emit(&self, event: MarketEvent) -> Result<(), Closed> {
-        self.events.send(event).await.map_err(|_| Closed)
-    }
+impl Session for DataTask {
+    const NAME: &'static str = "market data";
 
     async fn conn(&self, state: ConnState) -> Result<(), Closed> {
         self.emit(MarketEvent::Connection {
@@ -172,12 +133,8 @@ impl DataTask {
         .await
     }
 
-    async fn notice(&self, message: String) -> Result<(), Closed> {
-        self.emit(MarketEvent::Notice {
-            venue: VenueId::Alpaca,
-            message,
-        })
-        .await
+    async fn session(&mut self) -> End {
+        self.connect_and_stream().await
     }
 
     /// Waits out a backoff while still taking subscription changes.
@@ -194,6 +151,28 @@ impl DataTask {
         }
     }
 
+    fn backoff(&mut self) -> &mut Backoff {
+        &mut self.backoff
+    }
+
+    fn lost_reason(&mut self, reason: String) -> String {
+        self.last_error.take().unwrap_or(reason)
+    }
+}
+
+impl DataTask {
+    async fn emit(&self, event: MarketEvent) -> Result<(), Closed> {
+        self.events.send(event).await.map_err(|_| Closed)
+    }
+
+    async fn notice(&self, message: String) -> Result<(), Closed> {
+        self.emit(MarketEvent::Notice {
+            venue: VenueId::Alpaca,
+            message,
+        })
+        .await
+    }
+
     /// Records a subscription change; returns what to send if connected.
     fn apply(&mut self, cmd: &SubCmd) -> Option<String> {
         let msg = self.subs.apply(cmd);
@@ -206,7 +185,7 @@ impl DataTask {
     }
 
     /// One connection from connect to loss.
-    async fn session(&mut self) -> End {
+    async fn connect_and_stream(&mut self) -> End {
         self.last_error = None;
         let mut ws = match ws::connect(&self.url, self.options.handshake_timeout).await {
             Ok(ws) => ws,

@@ -49,6 +49,7 @@ mod num;
 mod order_body;
 pub mod parse;
 mod parse_stream;
+mod reconnect;
 mod rest;
 mod trading_stream;
 mod wire;

@@ -7,6 +7,7 @@
 use super::backoff::Backoff;
 use super::data_state::Closed;
 use super::parse_stream::{AlpacaStreamItem, parse_stream_message};
+use super::reconnect::{self, End, Session};
 use super::wire_stream::{
     AlpacaAuthenticateData, AlpacaAuthenticateMsg, AlpacaListenData, AlpacaListenMsg,
 };
@@ -74,7 +75,7 @@ impl AlpacaTradingStream {
             bad: BadFrames::default(),
         };
         Ok(Self {
-            task: tokio::spawn(task.run()),
+            task: tokio::spawn(reconnect::run(task)),
         })
     }
 
@@ -90,19 +91,6 @@ impl Drop for AlpacaTradingStream {
     }
 }
 
-/// How one connection ended.
-enum End {
-    Shutdown,
-    Fatal(String),
-    Lost(String),
-}
-
-impl From<Closed> for End {
-    fn from(_: Closed) -> Self {
-        End::Shutdown
-    }
-}
-
 struct StreamTask {
     url: String,
     creds: AlpacaCredentials,
@@ -112,45 +100,36 @@ struct StreamTask {
     bad: BadFrames,
 }
 
-impl StreamTask {
-    async fn run(mut self) {
-        loop {
-            if self.conn(ConnState::Connecting).await.is_err() {
-                return;
-            }
-            let reason = match self.session().await {
-                End::Shutdown => return,
-                End::Fatal(msg) => {
-                    let _ = self.conn(ConnState::Down(msg)).await;
-                    return;
-                }
-                End::Lost(reason) => reason,
-            };
-            let retry_in = self.backoff.next_delay();
-            tracing::info!(%reason, ?retry_in, "alpaca trade_updates reconnecting");
-            if self
-                .conn(ConnState::Reconnecting { retry_in, reason })
-                .await
-                .is_err()
-            {
-                return;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(retry_in) => {}
-                _ = self.events.closed() => return,
-            }
-        }
-    }
-
-    async fn emit(&self, event: BrokerEvent) -> Result<(), Closed> {
-        self.events.send(event).await.map_err(|_| Closed)
-    }
+impl Session for StreamTask {
+    const NAME: &'static str = "trade_updates";
 
     async fn conn(&self, state: ConnState) -> Result<(), Closed> {
         self.emit(BrokerEvent::Connection(state)).await
     }
 
     async fn session(&mut self) -> End {
+        self.connect_and_stream().await
+    }
+
+    async fn pause(&mut self, delay: Duration) -> Result<(), Closed> {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => Ok(()),
+            _ = self.events.closed() => Err(Closed),
+        }
+    }
+
+    fn backoff(&mut self) -> &mut Backoff {
+        &mut self.backoff
+    }
+}
+
+impl StreamTask {
+    async fn emit(&self, event: BrokerEvent) -> Result<(), Closed> {
+        self.events.send(event).await.map_err(|_| Closed)
+    }
+
+    /// One connection: connect, authenticate, listen, stream.
+    async fn connect_and_stream(&mut self) -> End {
         let mut ws = match ws::connect(&self.url, self.options.handshake_timeout).await {
             Ok(ws) => ws,
             Err(e) => return End::Lost(e),
