@@ -1,5 +1,6 @@
-//! Full-screen render cost at 200×50 with every pane populated: building the frame, and
-//! building + diffing + encoding it for the terminal when market data changed.
+//! Render cost at 200×50 with every pane populated: the full frame (ratatui's own pipeline, as
+//! the snapshot tests draw), and the app's incremental screen — one pane drawn again and
+//! compared, and a book update or a trade drawn, diffed and encoded.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -130,5 +131,57 @@ fn render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render);
+fn incremental(c: &mut Criterion) {
+    use speedtrade::app::Damage;
+    use speedtrade::tui::render::Screen;
+    let mut state = populated();
+    let mut screen = Screen::new(200, 50);
+    let all = state.damage.take();
+    screen.frame(&state, all);
+    for (name, part) in [
+        ("pane_book", Damage::BOOK),
+        ("pane_chart", Damage::CHART),
+        ("pane_tape", Damage::TAPE),
+        ("pane_watchlist", Damage::WATCHLIST),
+        ("pane_status", Damage::STATUS),
+    ] {
+        c.bench_function(name, |b| b.iter(|| screen.frame(&state, part).len()));
+    }
+    let btc = Symbol::new("BTCUSDT").expect("symbol");
+    let mut mid = 9_000_000;
+    c.bench_function("incremental_book_update_200x50", |b| {
+        b.iter(|| {
+            mid += if mid % 2 == 0 { 3 } else { -2 };
+            let top = book(mid);
+            update(
+                &mut state,
+                Action::Market(MarketEvent::Book {
+                    symbol: btc.clone(),
+                    top,
+                }),
+            );
+            let damage = state.damage.take();
+            screen.frame(&state, damage).len()
+        })
+    });
+    let mut id = 1000;
+    c.bench_function("incremental_trade_200x50", |b| {
+        b.iter(|| {
+            id += 1;
+            let t = Trade {
+                symbol: btc.clone(),
+                id,
+                price: price(9_000_000 + (id as i64 * 7) % 50),
+                qty: Qty::from_units(123_456 * (1 + id as i64 % 9)),
+                taker_side: if id % 3 == 0 { Side::Sell } else { Side::Buy },
+                time: NOW + 20_000 + id as i64 * 10,
+            };
+            update(&mut state, Action::Market(MarketEvent::Trade(t)));
+            let damage = state.damage.take();
+            screen.frame(&state, damage).len()
+        })
+    });
+}
+
+criterion_group!(benches, render, incremental);
 criterion_main!(benches);

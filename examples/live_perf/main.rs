@@ -60,8 +60,8 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     memory_rate: u32,
     /// Parts to run: idle, rates, keys, memory; `hold` only starts a simulator at the first
-    /// rate and the client, prints the client's pid and waits `--window` seconds (for a
-    /// profiler: `perf record -g -p PID`).
+    /// rate (0: none, the venue unreachable) and the client, prints the client's pid and
+    /// waits `--window` seconds (for a profiler: `perf record -g -p PID`).
     #[arg(long, value_delimiter = ',', default_value = "idle,rates,keys,memory")]
     only: Vec<String>,
     /// Also count changed cells and bytes per pane (costs the harness CPU, not the client's).
@@ -83,12 +83,14 @@ struct Row {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
     anyhow::ensure!(
         args.bin.exists(),
         "{} not found: cargo build --release --bin speedtrade",
         args.bin.display()
     );
+    // The pty spawner looks relative names up in PATH.
+    args.bin = std::fs::canonicalize(&args.bin)?;
     println!("machine: {}", probe::machine());
     println!("load average at start: {}", probe::loadavg());
     let fps = args
@@ -401,9 +403,17 @@ fn memory(args: &Args, rows: &mut Vec<Row>) -> anyhow::Result<()> {
 
 fn hold(args: &Args) -> anyhow::Result<()> {
     let rate = args.rates.first().copied().unwrap_or(100);
-    let sim = Sim::start(&args.bin, rate, None)?;
-    let c = Client::start(&args.bin, Venue::Sim(&sim), &args.extra_ui, SIZE)?;
-    wait_live(&c)?;
+    // Rate 0: no simulator, the venue unreachable (the idle client).
+    let sim = (rate > 0)
+        .then(|| Sim::start(&args.bin, rate, None))
+        .transpose()?;
+    let venue = sim.as_ref().map_or(Venue::Unreachable, Venue::Sim);
+    let c = Client::start(&args.bin, venue, &args.extra_ui, SIZE)?;
+    if sim.is_some() {
+        wait_live(&c)?;
+    } else {
+        c.wait_for("the status bar", LIVE_WAIT, |s| s.contains("PAPER"))?;
+    }
     println!(
         "client pid {} live at {rate} msg/s; holding {} s",
         c.pid, args.window

@@ -3,6 +3,7 @@
 //! path, marks precisely; every other action marks the whole screen.
 
 use super::state::{AppState, BottomTab};
+use crate::domain::TimeMs;
 use crate::venue::MarketEvent;
 
 /// A set of screen parts.
@@ -60,6 +61,21 @@ impl std::ops::BitOr for Damage {
     fn bitor(self, rhs: Damage) -> Damage {
         Damage(self.0 | rhs.0)
     }
+}
+
+/// The parts the 1 Hz clock changes, judged before it is applied: the status bar (clock,
+/// messages/s), the watchlist while a price highlight is on, and the chart when a candle
+/// interval ends. An equity sample or a cleared banner is caught by [`super::update`].
+pub fn of_tick(state: &AppState, now: TimeMs) -> Damage {
+    let mut d = Damage::STATUS;
+    if state.markets.values().any(|v| v.moved.is_some()) {
+        d.insert(Damage::WATCHLIST);
+    }
+    let interval = state.chart.interval;
+    if interval.open_time(state.now) != interval.open_time(now) {
+        d.insert(Damage::CHART);
+    }
+    d
 }
 
 /// The parts a market event changes, judged before it is applied. Display decimals that

@@ -20,6 +20,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
     let mut damage = match &action {
         Action::Market(ev) => damage::of_market(state, ev),
         Action::FeedStats(_) => Damage::STATUS,
+        Action::Tick(now) => damage::of_tick(state, *now),
         _ => Damage::ALL,
     };
     let decimals = |s: &AppState| s.selected_market().map(|v| (v.price_dp, v.qty_dp));
