@@ -223,3 +223,21 @@ fn chart_line_mode_scrolled_back_120x40() {
     assert_eq!(s.chart.offset, 5);
     insta::assert_snapshot!(render(&s, 120, 40).backend());
 }
+
+#[test]
+fn panes_waiting_on_a_down_feed_say_why_100x30() {
+    let mut s = state_with("[general]\nmarket = \"alpaca\"\n", false);
+    let why = "Alpaca market data needs API keys: run `speedtrade keys set alpaca`";
+    update(
+        &mut s,
+        Action::Market(MarketEvent::Connection {
+            venue: VenueId::Alpaca,
+            state: ConnState::Down(why.into()),
+        }),
+    );
+    let t = render(&s, 100, 30);
+    let screen = format!("{:?}", t.backend());
+    // The book, the tape and the chart each say the feed is down, not just "waiting".
+    assert!(screen.matches("ALPACA feed down").count() >= 3, "{screen}");
+    insta::assert_snapshot!(t.backend());
+}

@@ -80,3 +80,13 @@ pub fn describe(c: &ConnState) -> String {
         ConnState::Down(why) => format!("down: {why}"),
     }
 }
+
+/// Why the market data feed is not delivering, for the panes that wait on it ("BINANCE feed
+/// down: no keys …"); `None` while it is live or has not been started.
+pub fn feed_problem(state: &AppState) -> Option<String> {
+    let venue = state.market_venue.as_str().to_uppercase();
+    match state.connections.get(&state.market_venue)? {
+        ConnState::Live | ConnState::Connecting => None,
+        c => Some(format!("{venue} feed {}", describe(c))),
+    }
+}

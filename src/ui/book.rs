@@ -3,6 +3,7 @@
 
 use super::theme::Theme;
 use super::widgets::{empty_state, pane_block, right};
+use crate::app::market::feed_problem;
 use crate::app::view::group_levels;
 use crate::app::{AppState, Pane};
 use crate::domain::{BookTop, Level, Qty};
@@ -157,7 +158,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     f.render_widget(block, area);
     let Some(book) = book.filter(|b| !b.bids.is_empty() || !b.asks.is_empty()) else {
         let msg = format!("Waiting for the {} order book…", s.selected);
-        empty_state(f, inner, &[&msg], th);
+        let problem = feed_problem(s);
+        let lines: Vec<&str> = [Some(msg.as_str()), problem.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        empty_state(f, inner, &lines, th);
         return;
     };
     let (bids, asks) = match s.book_group {

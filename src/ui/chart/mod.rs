@@ -6,6 +6,7 @@ pub mod plot;
 use super::status::clock_text;
 use super::theme::Theme;
 use super::widgets::{compact_decimal, empty_state, pane_block};
+use crate::app::market::feed_problem;
 use crate::app::{AppState, Pane, PriceMove};
 use crate::domain::{Candle, Interval};
 use crate::series::{CrossKind, overlays};
@@ -96,12 +97,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             "{} {} candles appear here once market data arrives.",
             s.selected, s.chart.interval
         );
-        empty_state(
-            f,
-            inner,
-            &[&msg, "i / I interval · + / - zoom · h / l scroll · m line"],
-            th,
-        );
+        let problem = feed_problem(s);
+        let keys = "i / I interval · + / - zoom · h / l scroll · m line";
+        let lines: Vec<&str> = [Some(msg.as_str()), Some(keys), problem.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        empty_state(f, inner, &lines, th);
         return;
     }
     let dp = view.map_or(2, |v| v.price_dp);
