@@ -2,8 +2,7 @@
 //! size and depth bars; levels optionally grouped by a price step.
 
 use super::theme::Theme;
-use super::widgets::{empty_state, pane_block, right};
-use crate::app::market::feed_problem;
+use super::widgets::{pane_block, right, waiting_state};
 use crate::app::view::group_levels;
 use crate::app::{AppState, Pane};
 use crate::domain::{BookTop, Level, Qty};
@@ -158,12 +157,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     f.render_widget(block, area);
     let Some(book) = book.filter(|b| !b.bids.is_empty() || !b.asks.is_empty()) else {
         let msg = format!("Waiting for the {} order book…", s.selected);
-        let problem = feed_problem(s);
-        let lines: Vec<&str> = [Some(msg.as_str()), problem.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        empty_state(f, inner, &lines, th);
+        waiting_state(f, inner, s, &[&msg], th);
         return;
     };
     let (bids, asks) = match s.book_group {

@@ -2,8 +2,7 @@
 
 use super::status::clock_text;
 use super::theme::Theme;
-use super::widgets::{empty_state, pane_block, right};
-use crate::app::market::feed_problem;
+use super::widgets::{pane_block, right, waiting_state};
 use crate::app::{AppState, Pane};
 use crate::domain::Side;
 use ratatui::Frame;
@@ -21,12 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     let tape = view.map(|m| &m.tape).filter(|t| !t.is_empty());
     let Some(tape) = tape else {
         let msg = format!("{} trades stream here.", s.selected);
-        let problem = feed_problem(s);
-        let lines: Vec<&str> = [Some(msg.as_str()), problem.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        empty_state(f, inner, &lines, th);
+        waiting_state(f, inner, s, &[&msg], th);
         return;
     };
     let w = inner.width as usize;

@@ -1,6 +1,8 @@
 //! Small drawing helpers shared by the panes: pane borders, empty-state text, number formats.
 
 use super::theme::Theme;
+use crate::app::AppState;
+use crate::app::market::feed_problem;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
@@ -36,6 +38,15 @@ pub fn empty_state(f: &mut Frame, area: Rect, lines: &[&str], th: &Theme) {
             .wrap(Wrap { trim: true }),
         inner,
     );
+}
+
+/// The empty state of a pane that waits on market data: its own lines, then why the feed is
+/// not delivering when it is down or reconnecting.
+pub fn waiting_state(f: &mut Frame, area: Rect, s: &AppState, lines: &[&str], th: &Theme) {
+    let problem = feed_problem(s);
+    let mut all = lines.to_vec();
+    all.extend(problem.as_deref());
+    empty_state(f, area, &all, th);
 }
 
 /// `12345` → `12.3k`, for counters in narrow places.

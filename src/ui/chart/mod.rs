@@ -5,8 +5,7 @@ pub mod plot;
 
 use super::status::clock_text;
 use super::theme::Theme;
-use super::widgets::{compact_decimal, empty_state, pane_block};
-use crate::app::market::feed_problem;
+use super::widgets::{compact_decimal, pane_block, waiting_state};
 use crate::app::{AppState, Pane, PriceMove};
 use crate::domain::{Candle, Interval};
 use crate::series::{CrossKind, overlays};
@@ -97,13 +96,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             "{} {} candles appear here once market data arrives.",
             s.selected, s.chart.interval
         );
-        let problem = feed_problem(s);
         let keys = "i / I interval · + / - zoom · h / l scroll · m line";
-        let lines: Vec<&str> = [Some(msg.as_str()), Some(keys), problem.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        empty_state(f, inner, &lines, th);
+        waiting_state(f, inner, s, &[&msg, keys], th);
         return;
     }
     let dp = view.map_or(2, |v| v.price_dp);
