@@ -6,7 +6,7 @@ use super::{Phase, ReplayHandle};
 use crate::domain::Symbol;
 use crate::venue::MarketEvent;
 use crate::venue::binance::feed::{BinanceFeed, FeedOptions, Topics};
-use crate::venue::binance::headless::{HeadlessError, book_line, trade_line};
+use crate::venue::binance::headless::{HeadlessError, book_feed_options, book_line, trade_line};
 use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
@@ -57,13 +57,7 @@ pub async fn run(
     opts: HeadlessOptions,
     mut out: impl Write,
 ) -> Result<HeadlessSummary, HeadlessError> {
-    let depth = opts.depth.clamp(1, crate::book::MAX_DEPTH);
-    let feed_opts = FeedOptions {
-        book_levels: depth,
-        depth: opts.feed.depth.max(depth),
-        check_symbols: false,
-        ..opts.feed
-    };
+    let feed_opts = book_feed_options(opts.depth, opts.feed);
     let (feed, mut events) = BinanceFeed::start(handle.endpoints(), feed_opts)?;
     let topics = Topics {
         trades: true,

@@ -7,6 +7,7 @@ use crate::book::MAX_DEPTH;
 use crate::domain::{Instrument, Interval, Price, Qty, now_ms};
 use crate::sim::errors::ApiError;
 use crate::sim::params::Params;
+use crate::sim::rest::{not_found, ping, time};
 use crate::sim::stream_routes;
 use crate::sim::wire;
 use axum::extract::{RawQuery, State};
@@ -41,38 +42,17 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn not_found() -> Response {
-    (axum::http::StatusCode::NOT_FOUND, "").into_response()
-}
-
 fn params(q: Option<String>) -> Params {
     Params::from_urlencoded(q.as_deref().unwrap_or(""))
 }
 
 fn symbol_of(sh: &Shared, p: &Params) -> Result<usize, ApiError> {
-    let s = p.req("symbol")?;
-    sh.sym(&s.to_ascii_uppercase())
-        .ok_or_else(ApiError::bad_symbol)
+    p.symbol(|s| sh.sym(s))
 }
 
 /// `symbol`, `symbols=["A","B"]`, or every replayed symbol; `true` for the single form.
 fn symbols_of(sh: &Shared, p: &Params) -> Result<(Vec<usize>, bool), ApiError> {
-    if p.get("symbol").is_some() {
-        return Ok((vec![symbol_of(sh, p)?], true));
-    }
-    let Some(list) = p.get("symbols") else {
-        return Ok(((0..sh.symbols.len()).collect(), false));
-    };
-    let names: Vec<String> = serde_json::from_str(list)
-        .map_err(|_| ApiError::illegal("symbols", r#"^\[("[A-Z0-9-_.]{1,20}",?)*\]$"#))?;
-    let idx = names
-        .iter()
-        .map(|n| {
-            sh.sym(&n.to_ascii_uppercase())
-                .ok_or_else(ApiError::bad_symbol)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((idx, false))
+    p.symbols(sh.symbols.len(), |s| sh.sym(s))
 }
 
 fn one_or_many(mut list: Vec<Value>, single: bool) -> Response {
@@ -81,14 +61,6 @@ fn one_or_many(mut list: Vec<Value>, single: bool) -> Response {
     } else {
         Json(list).into_response()
     }
-}
-
-async fn ping() -> Json<Value> {
-    Json(json!({}))
-}
-
-async fn time() -> Json<Value> {
-    Json(json!({ "serverTime": now_ms() }))
 }
 
 async fn exchange_info(State(sh): St, RawQuery(q): RawQuery) -> ApiResult {

@@ -31,6 +31,38 @@ impl Params {
         p
     }
 
+    /// The `symbol` parameter, upper-cased and looked up with `index` (-1102 missing, -1121
+    /// unknown).
+    pub fn symbol(&self, index: impl Fn(&str) -> Option<usize>) -> Result<usize, ApiError> {
+        let s = self.req("symbol")?;
+        index(&s.to_ascii_uppercase()).ok_or_else(ApiError::bad_symbol)
+    }
+
+    /// `symbol`, `symbols=["A","B"]`, or all `count` symbols; `true` for the single form.
+    pub fn symbols(
+        &self,
+        count: usize,
+        index: impl Fn(&str) -> Option<usize>,
+    ) -> Result<(Vec<usize>, bool), ApiError> {
+        if self.get("symbol").is_some() {
+            return Ok((vec![self.symbol(index)?], true));
+        }
+        let Some(list) = self.get("symbols") else {
+            return Ok(((0..count).collect(), false));
+        };
+        let names: Vec<String> = serde_json::from_str(list).map_err(|_| {
+            ApiError::illegal(
+                "symbols",
+                r#"^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$"#,
+            )
+        })?;
+        let found = names
+            .iter()
+            .map(|n| index(&n.to_ascii_uppercase()).ok_or_else(ApiError::bad_symbol))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((found, false))
+    }
+
     /// The raw value, if present and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

@@ -70,39 +70,19 @@ async fn guard(State(sh): St, req: Request, next: Next) -> Response {
     resp
 }
 
-async fn not_found() -> Response {
+/// Binance answers an unknown path with an empty 404.
+pub async fn not_found() -> Response {
     (axum::http::StatusCode::NOT_FOUND, "").into_response()
 }
 
 /// The symbol parameter, checked (-1102 missing, -1121 unknown).
 pub fn symbol_of(ex: &Exchange, p: &Params) -> Result<usize, ApiError> {
-    let s = p.req("symbol")?;
-    ex.sym(&s.to_ascii_uppercase())
-        .ok_or_else(ApiError::bad_symbol)
+    p.symbol(|s| ex.sym(s))
 }
 
 /// `symbol`, `symbols=["A","B"]`, or every symbol.
 fn symbols_of(ex: &Exchange, p: &Params) -> Result<(Vec<usize>, bool), ApiError> {
-    if p.get("symbol").is_some() {
-        return Ok((vec![symbol_of(ex, p)?], true));
-    }
-    let Some(list) = p.get("symbols") else {
-        return Ok(((0..ex.markets.len()).collect(), false));
-    };
-    let names: Vec<String> = serde_json::from_str(list).map_err(|_| {
-        ApiError::illegal(
-            "symbols",
-            r#"^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$"#,
-        )
-    })?;
-    let syms = names
-        .iter()
-        .map(|n| {
-            ex.sym(&n.to_ascii_uppercase())
-                .ok_or_else(ApiError::bad_symbol)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((syms, false))
+    p.symbols(ex.markets.len(), |s| ex.sym(s))
 }
 
 fn params(q: Option<String>) -> Params {
@@ -114,11 +94,13 @@ pub fn raw_json(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn ping() -> Json<Value> {
+/// `GET /api/v3/ping`.
+pub async fn ping() -> Json<Value> {
     Json(json!({}))
 }
 
-async fn time() -> Json<Value> {
+/// `GET /api/v3/time`.
+pub async fn time() -> Json<Value> {
     Json(json!({ "serverTime": now_ms() }))
 }
 

@@ -78,17 +78,23 @@ async fn check_symbols(feed: &BinanceFeed, symbols: &[Symbol]) -> Result<(), Res
     Ok(())
 }
 
+/// Feed options for printing `depth` book levels (clamped to what a book keeps): the feed
+/// keeps at least that many and does not check symbols first (the caller does, or need not).
+pub fn book_feed_options(depth: usize, feed: FeedOptions) -> FeedOptions {
+    let depth = depth.clamp(1, crate::book::MAX_DEPTH);
+    FeedOptions {
+        book_levels: depth,
+        depth: feed.depth.max(depth),
+        check_symbols: false,
+        ..feed
+    }
+}
+
 /// Streams `symbol`'s book and prints `{"event":"snapshot"|"update","symbol",..,"update_id",..,
 /// "bids":[[price,qty],..],"asks":[..]}` per change (best first, decimal strings). A line is
 /// `snapshot` when it is the first after a (re)sync. Returns the number of lines written.
 pub async fn run_book(opts: BookCmdOptions, mut out: impl Write) -> Result<u64, HeadlessError> {
-    let depth = opts.depth.clamp(1, crate::book::MAX_DEPTH);
-    let feed_opts = FeedOptions {
-        book_levels: depth,
-        depth: opts.feed.depth.max(depth),
-        check_symbols: false,
-        ..opts.feed
-    };
+    let feed_opts = book_feed_options(opts.depth, opts.feed);
     let (feed, mut events) = BinanceFeed::start(opts.endpoints, feed_opts)?;
     check_symbols(&feed, std::slice::from_ref(&opts.symbol)).await?;
     let topics = Topics {
