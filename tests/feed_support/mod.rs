@@ -14,17 +14,10 @@ use speedtrade::venue::MarketEvent;
 use speedtrade::venue::binance::feed::board::MarketReceiver;
 use std::time::Duration;
 
-/// Polls `cond` every 10 ms until it holds or `timeout` passes.
-pub async fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = tokio::time::Instant::now() + timeout;
-    while tokio::time::Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cond()
-}
+#[path = "../common/wait.rs"]
+mod wait;
+#[allow(unused_imports)] // not every test binary waits
+pub use wait::wait_until;
 
 /// Reads events until one matches `pred` (returning it) or `timeout` passes.
 pub async fn next_matching(

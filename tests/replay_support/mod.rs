@@ -18,17 +18,10 @@ use std::time::Duration;
 /// Generous limit for anything that should take a moment.
 pub const T: Duration = Duration::from_secs(30);
 
-/// Polls `cond` every 10 ms until it holds or `timeout` passes.
-pub async fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = tokio::time::Instant::now() + timeout;
-    while tokio::time::Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cond()
-}
+#[path = "../common/wait.rs"]
+mod wait;
+#[allow(unused_imports)] // not every test binary waits
+pub use wait::wait_until;
 
 pub fn sym(s: &str) -> Symbol {
     Symbol::new(s).unwrap()

@@ -42,17 +42,10 @@ pub fn panics() -> usize {
     PANICS.load(Ordering::SeqCst)
 }
 
-/// Polls `cond` every 20 ms until it holds or `timeout` passes.
-pub async fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = tokio::time::Instant::now() + timeout;
-    while tokio::time::Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    cond()
-}
+#[path = "../common/wait.rs"]
+mod wait;
+#[allow(unused_imports)] // not every test binary waits
+pub use wait::wait_until;
 
 /// Starts the simulator in this runtime (installs the TLS provider the clients need).
 pub async fn start_sim(args: SimArgs) -> SimHandle {
