@@ -109,8 +109,10 @@ async fn reconnects_and_gaps_take_new_snapshots_and_the_book_still_matches() {
     })
     .await;
     let opts = record_options(&sim, &["BTCUSDT"]);
+    // Three reconnects, so the third connection lived its whole 700 ms and recorded frames
+    // (at two, the third may have opened without a frame stored yet).
     let rec = record_from(&sim, opts, |c| {
-        c.reconnects >= 2 && c.gaps >= 1 && c.diffs >= 60
+        c.reconnects >= 3 && c.gaps >= 1 && c.diffs >= 60
     })
     .await;
     let c = rec.summary.counts;
