@@ -6,7 +6,8 @@
 use rust_decimal::Decimal;
 use speedtrade::domain::{Candle, Interval, Price, Qty, Side, Symbol, Trade};
 use speedtrade::series::{
-    CandleSeries, CandleSet, CrossKind, IndicatorConfig, crosses, ema, overlays, sma, vwap,
+    CandleSeries, CandleSet, CrossKind, IndicatorConfig, crosses, ema, overlays, overlays_from,
+    sma, vwap,
 };
 use std::str::FromStr;
 
@@ -216,4 +217,28 @@ fn crosses_are_marked_exactly_once_per_turn() {
     let labels: Vec<&str> = lines.iter().map(|l| l.label.as_str()).collect();
     assert_eq!(labels, ["SMA 2", "EMA 3", "VWAP"]);
     assert!(lines.iter().all(|l| l.values.len() == c.len()) && marks.len() == 2);
+}
+
+#[test]
+fn a_chart_scrolled_anywhere_draws_the_same_averages() {
+    let c = closes(&[10, 9, 8, 7, 6, 7, 8, 9, 10, 11, 10, 9, 8, 7, 6, 8, 12, 11]);
+    let cfg = IndicatorConfig {
+        sma: vec![3],
+        ema: vec![4],
+        vwap: vec![0, 5],
+        cross: Some((2, 4)),
+    };
+    let (all, all_marks) = overlays(&c, &cfg);
+    for from in [0, 1, 5, 11, 17, 30] {
+        let (part, marks) = overlays_from(&c, &cfg, from);
+        assert_eq!(marks, all_marks, "markers do not depend on the view");
+        for (p, a) in part.iter().zip(&all) {
+            assert_eq!(p.label, a.label);
+            for (i, (pv, av)) in p.values.iter().zip(&a.values).enumerate() {
+                let want = if i >= from { *av } else { None };
+                assert_eq!(*pv, want, "{} at {i} from {from}", p.label);
+            }
+        }
+    }
+    assert!(all.iter().all(|l| l.values.iter().flatten().count() > 5));
 }

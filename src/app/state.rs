@@ -4,7 +4,7 @@ pub use super::blotter::Blotter;
 use super::keymap::KeyMap;
 use super::ticket::{Ticket, TicketRules};
 pub use super::view::{MarketView, PriceMove, WatchSort};
-use crate::config::{ClockZone, Config, Mode, ThemeName};
+use crate::config::{BookTotal, ClockZone, Config, Mode, ThemeName};
 use crate::domain::{Instrument, Interval, Price, Symbol, TimeInForce, TimeMs, VenueId};
 use crate::orders::OrderDraft;
 use crate::series::IndicatorConfig;
@@ -198,6 +198,8 @@ pub struct Settings {
     pub clock: ClockZone,
     /// Ladder levels per side.
     pub book_levels: u16,
+    /// The ladder's third column.
+    pub book_total: BookTotal,
     /// Trades kept in the tape.
     pub tape_len: usize,
     /// Chart overlays.
@@ -358,6 +360,7 @@ impl AppState {
                 unicode: ui.unicode,
                 clock: ui.clock,
                 book_levels: ui.book_levels,
+                book_total: ui.book_total,
                 tape_len: ui.tape_len,
                 indicators: indicator_config(&config.indicators),
             },

@@ -74,6 +74,18 @@ pub enum ClockZone {
     Utc,
 }
 
+/// The third column of the order-book ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BookTotal {
+    /// Each level's value in the quote currency (price × size), as Binance's own ladder shows.
+    Notional,
+    /// The running size from the best price to the level (moves on every row below a change).
+    Sum,
+    /// No third column: more room for the depth bars.
+    None,
+}
+
 /// `[ui]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +104,8 @@ pub struct Ui {
     pub chart_interval: Interval,
     /// Ladder levels per side.
     pub book_levels: u16,
+    /// The ladder's third column.
+    pub book_total: BookTotal,
     /// Trades kept in the tape.
     pub tape_len: usize,
     /// Status bar clock.

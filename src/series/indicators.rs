@@ -78,26 +78,39 @@ fn close_sums(candles: &[Candle], period: usize) -> Vec<Option<i128>> {
 
 /// Simple moving average of closes over `period` candles.
 pub fn sma(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
+    sma_from(candles, period, 0)
+}
+
+/// [`sma`] with values only from index `from` on (`None` before it).
+fn sma_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> {
     close_sums(candles, period)
         .into_iter()
-        .map(|s| s.map(|s| s as f64 / period as f64 / UNIT))
+        .enumerate()
+        .map(|(i, s)| {
+            s.filter(|_| i >= from)
+                .map(|s| s as f64 / period as f64 / UNIT)
+        })
         .collect()
 }
 
 /// Exponential moving average of closes (`alpha = 2 / (period + 1)`), seeded with the SMA of
 /// the first `period` closes.
 pub fn ema(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
-    let seed = sma(candles, period);
+    ema_from(candles, period, 0)
+}
+
+/// [`ema`] with values only from index `from` on (the average still runs from the start).
+fn ema_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> {
     let alpha = 2.0 / (period as f64 + 1.0);
     let mut out = Vec::with_capacity(candles.len());
     let mut prev: Option<f64> = None;
-    for (c, s) in candles.iter().zip(seed) {
+    for (i, (c, s)) in candles.iter().zip(close_sums(candles, period)).enumerate() {
         let close = c.close.to_f64_lossy();
         prev = match prev {
             Some(p) => Some(p + alpha * (close - p)),
-            None => s,
+            None => s.map(|s| s as f64 / period as f64 / UNIT),
         };
-        out.push(prev);
+        out.push(prev.filter(|_| i >= from));
     }
     out
 }
@@ -105,6 +118,11 @@ pub fn ema(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
 /// Volume-weighted average price over the last `period` candles (Σ quote volume / Σ volume;
 /// 0 = since the first candle). `None` while the window has no volume.
 pub fn vwap(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
+    vwap_from(candles, period, 0)
+}
+
+/// [`vwap`] with values only from index `from` on (the sums still run from the start).
+fn vwap_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> {
     let mut out = Vec::with_capacity(candles.len());
     let (mut quote, mut base) = (Decimal::ZERO, Decimal::ZERO);
     for (i, c) in candles.iter().enumerate() {
@@ -115,7 +133,7 @@ pub fn vwap(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
             quote -= old.quote_volume;
             base -= old.volume.to_decimal();
         }
-        let full = period == 0 || i + 1 >= period;
+        let full = (period == 0 || i + 1 >= period) && i >= from;
         let v = (full && !base.is_zero())
             .then(|| quote.checked_div(base))
             .flatten();
@@ -162,17 +180,28 @@ pub fn crosses(candles: &[Candle], fast: usize, slow: usize) -> Vec<Cross> {
 
 /// Every overlay and cross marker `cfg` asks for.
 pub fn overlays(candles: &[Candle], cfg: &IndicatorConfig) -> (Vec<Overlay>, Vec<Cross>) {
+    overlays_from(candles, cfg, 0)
+}
+
+/// [`overlays`] with line values only from candle `from` on (`None` before it: a chart
+/// computes what it shows, not the whole history, while every average still starts at the
+/// first candle so values never depend on where the view starts).
+pub fn overlays_from(
+    candles: &[Candle],
+    cfg: &IndicatorConfig,
+    from: usize,
+) -> (Vec<Overlay>, Vec<Cross>) {
     let mut lines = vec![];
     for &p in &cfg.sma {
         lines.push(Overlay {
             label: format!("SMA {p}"),
-            values: sma(candles, p),
+            values: sma_from(candles, p, from),
         });
     }
     for &p in &cfg.ema {
         lines.push(Overlay {
             label: format!("EMA {p}"),
-            values: ema(candles, p),
+            values: ema_from(candles, p, from),
         });
     }
     for &p in &cfg.vwap {
@@ -183,7 +212,7 @@ pub fn overlays(candles: &[Candle], cfg: &IndicatorConfig) -> (Vec<Overlay>, Vec
         };
         lines.push(Overlay {
             label,
-            values: vwap(candles, p),
+            values: vwap_from(candles, p, from),
         });
     }
     let marks = cfg

@@ -11,5 +11,5 @@ pub mod indicators;
 
 pub use candles::{CandleSeries, CandleSet};
 pub use indicators::{
-    Cross, CrossKind, IndicatorConfig, Overlay, crosses, ema, overlays, sma, vwap,
+    Cross, CrossKind, IndicatorConfig, Overlay, crosses, ema, overlays, overlays_from, sma, vwap,
 };

@@ -1,16 +1,17 @@
-//! The order-book ladder: asks above, bids below, spread and mid between, with cumulative
-//! size and depth bars; levels optionally grouped by a price step.
+//! The order-book ladder: asks above, bids below, spread and mid between, with each level's
+//! notional (or the running size) and cumulative depth bars; levels optionally grouped by a
+//! price step.
 
 use super::theme::Theme;
-use super::widgets::{pane_block, right, waiting_state};
+use super::widgets::{compact_decimal, pane_block, right, waiting_state};
 use crate::app::view::group_levels;
 use crate::app::{AppState, Pane};
+use crate::config::BookTotal;
 use crate::domain::{BookTop, Level, Qty};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 
 /// A bar of `frac` (0..=1) of `width` cells in eighth-cell steps.
@@ -66,10 +67,14 @@ struct Cols {
     bar: usize,
 }
 
-fn cols(w: usize) -> Cols {
+fn cols(w: usize, third: BookTotal) -> Cols {
     let price = (w * 2 / 5).max(8).min(w);
     let size = ((w - price) / 2).min(10);
-    let total = if w >= 34 { 10 } else { 0 };
+    let total = match third {
+        BookTotal::Sum if w >= 34 => 10,
+        BookTotal::Notional if w >= 32 => 8,
+        _ => 0,
+    };
     let bar = w.saturating_sub(price + size + total + 1);
     Cols {
         price,
@@ -85,6 +90,15 @@ struct RowStyle {
     bar: Style,
     price_dp: u32,
     qty_dp: u32,
+    third: BookTotal,
+}
+
+/// The third column of a level: its notional in 4 significant characters, or the running size.
+fn third_text(l: &Level, total: Qty, st: &RowStyle) -> String {
+    match st.third {
+        BookTotal::Notional => compact_decimal(l.price.to_decimal() * l.qty.to_decimal()),
+        _ => total.fmt_dp(st.qty_dp),
+    }
 }
 
 fn level_line(
@@ -100,7 +114,7 @@ fn level_line(
         right(l.qty.fmt_dp(st.qty_dp), c.size, th.text),
     ];
     if c.total > 0 {
-        spans.push(right(total.fmt_dp(st.qty_dp), c.total, th.muted));
+        spans.push(right(third_text(l, total, st), c.total, th.muted));
     }
     if c.bar > 0 {
         let frac = if max.is_zero() {
@@ -168,7 +182,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         None => (book.bids.clone(), book.asks.clone()),
     };
     let w = inner.width as usize;
-    let c = cols(w);
+    let c = cols(w, s.settings.book_total);
     let half = (inner.height as usize).saturating_sub(1) / 2;
     let n = half.min(s.settings.book_levels as usize);
     let (asks, bids) = (cumulative(&asks, n), cumulative(&bids, n));
@@ -185,12 +199,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         bar: th.ask_bar,
         price_dp,
         qty_dp,
+        third: s.settings.book_total,
     };
     let bid_style = RowStyle {
         side: if stale { th.muted } else { th.up },
         bar: th.bid_bar,
         price_dp,
         qty_dp,
+        third: s.settings.book_total,
     };
     let cursor = s.book_cursor.filter(|_| s.focus == Pane::Book);
     let mark = |line: Line<'static>, k: i32| {
@@ -210,12 +226,38 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     for (i, (l, t)) in bids.iter().enumerate() {
         lines.push(mark(level_line(l, *t, max, &c, &bid_style, th), i as i32));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    super::widgets::rows(f.buffer_mut(), inner, &lines);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_third_column_shows_the_running_size_or_the_level_notional() {
+        let lvl = |p: &str, q: &str| Level {
+            price: crate::domain::Price::parse(p).unwrap(),
+            qty: Qty::parse(q).unwrap(),
+        };
+        let levels = [lvl("90000.1", "2"), lvl("90000.0", "0.5")];
+        let rows = cumulative(&levels, 2);
+        let style = |third| RowStyle {
+            side: Style::new(),
+            bar: Style::new(),
+            price_dp: 1,
+            qty_dp: 2,
+            third,
+        };
+        let text = |third| -> Vec<String> {
+            rows.iter()
+                .map(|(l, t)| third_text(l, *t, &style(third)))
+                .collect()
+        };
+        assert_eq!(text(BookTotal::Sum), ["2.00", "2.50"]);
+        assert_eq!(text(BookTotal::Notional), ["180.0k", "45.0k"]);
+        assert_eq!(cols(40, BookTotal::None).total, 0);
+        assert!(cols(40, BookTotal::None).bar > cols(40, BookTotal::Sum).bar);
+    }
 
     #[test]
     fn bars_have_eighth_cell_resolution() {

@@ -8,7 +8,6 @@ use crate::domain::Side;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Draws the tape for the selected symbol.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
@@ -47,5 +46,5 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             ])
         })
         .collect();
-    f.render_widget(Paragraph::new(lines), inner);
+    super::widgets::rows(f.buffer_mut(), inner, &lines);
 }

@@ -10,7 +10,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 
 /// Column widths: (symbol, last, change, volume, sparkline), 0 for a column left out.
@@ -163,7 +162,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             }
         })
         .collect();
-    f.render_widget(Paragraph::new(lines), inner);
+    super::widgets::rows(f.buffer_mut(), inner, &lines);
 }
 
 /// Cuts `s` to at most `n` characters.

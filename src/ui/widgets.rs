@@ -4,6 +4,7 @@ use super::theme::Theme;
 use crate::app::AppState;
 use crate::app::market::feed_problem;
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -95,4 +96,74 @@ pub fn sparkline(points: &[crate::domain::Price], width: usize) -> String {
 pub fn right(text: String, width: usize, style: Style) -> Span<'static> {
     let w = width.saturating_sub(1);
     Span::styled(format!(" {text:>w$}"), style)
+}
+
+/// Draws one-line `rows` into `area` top down, cell for cell as a `Paragraph` without wrapping
+/// would (line style patched by span style, cut at the right edge, alignment honoured), but
+/// ASCII text skips grapheme segmentation: the ladder, tape and watchlist draw tens of times
+/// a second.
+pub fn rows(buf: &mut Buffer, area: Rect, rows: &[Line]) {
+    let area = area.intersection(buf.area);
+    for (line, y) in rows.iter().zip(area.top()..area.bottom()) {
+        let width = usize::from(area.width);
+        let x = match line.alignment {
+            Some(Alignment::Center) => (width / 2).saturating_sub(line.width() / 2),
+            Some(Alignment::Right) => width.saturating_sub(line.width()),
+            _ => 0,
+        };
+        let mut x = area.left() + x as u16;
+        for span in &line.spans {
+            if x >= area.right() {
+                break;
+            }
+            let style = line.style.patch(span.style);
+            let text: &str = &span.content;
+            if !text.is_ascii() {
+                let room = usize::from(area.right() - x);
+                x = buf.set_stringn(x, y, text, room, style).0;
+                continue;
+            }
+            for b in text.bytes().filter(|b| !b.is_ascii_control()) {
+                if x >= area.right() {
+                    break;
+                }
+                buf[(x, y)].set_char(char::from(b)).set_style(style);
+                x += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Color, Modifier};
+    use ratatui::widgets::Widget;
+
+    #[test]
+    fn rows_draw_cell_for_cell_what_a_paragraph_draws() {
+        let lines = vec![
+            Line::from(vec![
+                Span::styled(" 90000.10", Style::new().green()),
+                Span::raw(" 1.5"),
+                Span::styled("██▊", Style::new().fg(Color::Indexed(22))),
+            ]),
+            Line::from(vec![
+                Span::raw("BTCUSDT"),
+                Span::styled(" -1.2%", Style::new().red()),
+            ])
+            .style(Style::new().bg(Color::Blue).add_modifier(Modifier::BOLD)),
+            Line::from("spread 0.1 · mid 90000.15 and far too long to fit"),
+            Line::from("centred").alignment(Alignment::Center),
+            Line::from("tab\there"),
+            Line::from("right").alignment(Alignment::Right),
+            Line::from("one row too many"),
+        ];
+        let area = Rect::new(2, 1, 20, 6);
+        let mut want = Buffer::empty(Rect::new(0, 0, 24, 8));
+        let mut got = want.clone();
+        Paragraph::new(lines.clone()).render(area, &mut want);
+        rows(&mut got, area, &lines);
+        assert_eq!(got, want);
+    }
 }

@@ -1,6 +1,6 @@
 //! Changed cells to escape sequences: the shortest cursor moves (a forward jump, or the
 //! unchanged cells printed again when that is shorter) and one SGR sequence per style change
-//! holding only what changed.
+//! holding only what changed; a space keeps whatever foreground the pen has.
 
 use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
 use ratatui::layout::{Position, Rect};
@@ -28,10 +28,33 @@ pub(super) struct Encoder<'a> {
     pen: Pen,
     /// Where the next printed character lands, if known.
     at: Option<(u16, u16)>,
+    /// Changed single-width cells `(x, y)` waiting to be sent grouped by pen.
+    pending: Vec<(u16, u16)>,
 }
 
 fn is_skip(cell: &Cell) -> bool {
     matches!(cell.diff_option, CellDiffOption::Skip)
+}
+
+/// Attributes that make a space's foreground colour visible.
+const SHOWS_FG: Modifier = Modifier::UNDERLINED
+    .union(Modifier::REVERSED)
+    .union(Modifier::CROSSED_OUT);
+
+/// A space whose foreground colour cannot be seen: any pen with its background and
+/// attributes draws it.
+fn blank(cell: &Cell) -> bool {
+    cell.symbol() == " " && !cell.modifier.intersects(SHOWS_FG)
+}
+
+/// Whether `a` on screen looks exactly like `b` (a blank's foreground does not count).
+fn looks_same(a: &Cell, b: &Cell) -> bool {
+    a == b
+        || (blank(a)
+            && blank(b)
+            && a.bg == b.bg
+            && a.modifier == b.modifier
+            && a.diff_option == b.diff_option)
 }
 
 fn width_of(cell: &Cell) -> u16 {
@@ -46,44 +69,101 @@ impl<'a> Encoder<'a> {
             width,
             pen: PLAIN,
             at: None,
+            pending: Vec::new(),
         }
     }
 
-    /// Sends the cells of `area` that differ from `shown`, and records them as shown.
+    /// Takes the cells of `area` that differ from `shown`. Rows whose changes are all single
+    /// width wait for [`Encoder::flush`], which sends them grouped by pen (one colour switch
+    /// for all the red prices of a ladder, not one per row); other rows are sent at once, left
+    /// to right, as wide characters need.
     pub(super) fn area(&mut self, next: &Buffer, shown: &mut Buffer, area: Rect) {
         let area = area.intersection(next.area).intersection(shown.area);
         for y in area.top()..area.bottom() {
             let row = next.index_of(next.area.x, y);
-            let (mut x, end) = (area.left(), area.right());
-            // Columns a replaced wide character covered (possibly past the area, where the
-            // terminal blanked them): sent even if they look unchanged.
-            let mut force_until = 0;
-            while x < end || x < force_until.min(next.area.right()) {
+            let queued = self.pending.len();
+            let narrow = (area.left()..area.right()).all(|x| {
                 let i = row + usize::from(x - next.area.x);
-                let cell = &next.content[i];
-                let old = &shown.content[i];
-                if is_skip(cell) || (cell == old && x >= force_until) {
-                    x += 1;
-                    continue;
+                let (cell, old) = (&next.content[i], &shown.content[i]);
+                if is_skip(cell) || looks_same(cell, old) {
+                    return true;
                 }
-                let gap_from = match self.at {
-                    Some((ax, ay)) if ay == y && ax < x => i - usize::from(x - ax),
-                    _ => i,
-                };
-                let w = self.put(x, y, cell, &shown.content[gap_from..i]);
-                // A wide character covers the cells after it; they are shown as drawn.
-                let covered = w.max(1).min(next.area.right() - x);
-                for k in 0..covered {
-                    // An old wide character under what was printed is blanked whole.
-                    let old_w = width_of(&shown.content[i + usize::from(k)]);
-                    if old_w > 1 {
-                        force_until = force_until.max(x + k + old_w);
-                    }
-                }
-                let covered = usize::from(covered);
-                shown.content[i..i + covered].clone_from_slice(&next.content[i..i + covered]);
-                x += w.max(1);
+                self.pending.push((x, y));
+                width_of(cell) == 1 && width_of(old) == 1
+            });
+            if !narrow {
+                self.pending.truncate(queued);
+                self.row_in_order(next, shown, area, y);
             }
+        }
+    }
+
+    /// Sends the waiting cells one pen after another (a space joins any pen with its
+    /// background), each pen's cells top to bottom, left to right; records them as shown.
+    pub(super) fn flush(&mut self, next: &Buffer, shown: &mut Buffer) {
+        let mut pens: Vec<Pen> = Vec::new();
+        let mut order: Vec<(usize, u16, u16)> = Vec::with_capacity(self.pending.len());
+        for &(x, y) in &self.pending {
+            let cell = &next[(x, y)];
+            let pen = pen_of(cell);
+            let found = pens.iter().position(|p| {
+                *p == pen || (blank(cell) && p.bg == pen.bg && p.modifier == pen.modifier)
+            });
+            let group = found.unwrap_or_else(|| {
+                pens.push(pen);
+                pens.len() - 1
+            });
+            order.push((group, y, x));
+        }
+        order.sort_unstable();
+        self.pending.clear();
+        for (_, y, x) in order {
+            let i = next.index_of(x, y);
+            // Sent already (a cell of overlapping areas, or one a wide character covered).
+            if looks_same(&next.content[i], &shown.content[i]) {
+                continue;
+            }
+            let gap_from = match self.at {
+                Some((ax, ay)) if ay == y && ax < x => i - usize::from(x - ax),
+                _ => i,
+            };
+            self.put(x, y, &next.content[i], &shown.content[gap_from..i]);
+            shown.content[i] = next.content[i].clone();
+        }
+    }
+
+    /// Sends the changed cells of row `y` of `area` left to right, wide characters whole.
+    fn row_in_order(&mut self, next: &Buffer, shown: &mut Buffer, area: Rect, y: u16) {
+        let row = next.index_of(next.area.x, y);
+        let (mut x, end) = (area.left(), area.right());
+        // Columns a replaced wide character covered (possibly past the area, where the
+        // terminal blanked them): sent even if they look unchanged.
+        let mut force_until = 0;
+        while x < end || x < force_until.min(next.area.right()) {
+            let i = row + usize::from(x - next.area.x);
+            let cell = &next.content[i];
+            let old = &shown.content[i];
+            if is_skip(cell) || (looks_same(cell, old) && x >= force_until) {
+                x += 1;
+                continue;
+            }
+            let gap_from = match self.at {
+                Some((ax, ay)) if ay == y && ax < x => i - usize::from(x - ax),
+                _ => i,
+            };
+            let w = self.put(x, y, cell, &shown.content[gap_from..i]);
+            // A wide character covers the cells after it; they are shown as drawn.
+            let covered = w.max(1).min(next.area.right() - x);
+            for k in 0..covered {
+                // An old wide character under what was printed is blanked whole.
+                let old_w = width_of(&shown.content[i + usize::from(k)]);
+                if old_w > 1 {
+                    force_until = force_until.max(x + k + old_w);
+                }
+            }
+            let covered = usize::from(covered);
+            shown.content[i..i + covered].clone_from_slice(&next.content[i..i + covered]);
+            x += w.max(1);
         }
     }
 
@@ -95,7 +175,7 @@ impl<'a> Encoder<'a> {
                 && gap.len() < 3
                 && gap
                     .iter()
-                    .all(|c| c.symbol().len() == 1 && pen_of(c) == self.pen && !is_skip(c));
+                    .all(|c| c.symbol().len() == 1 && self.draws(c) && !is_skip(c));
             if reprint {
                 for c in gap {
                     self.out.extend_from_slice(c.symbol().as_bytes());
@@ -106,7 +186,13 @@ impl<'a> Encoder<'a> {
                 self.move_to(Position::new(x, y));
             }
         }
-        self.style(pen_of(cell));
+        if !self.draws(cell) {
+            let mut pen = pen_of(cell);
+            if blank(cell) {
+                pen.fg = self.pen.fg;
+            }
+            self.style(pen);
+        }
         let sym = cell.symbol();
         let w = width_of(cell);
         if sym.is_empty() || w == 0 {
@@ -119,12 +205,27 @@ impl<'a> Encoder<'a> {
         w
     }
 
+    /// Whether the current pen draws `cell` as it should look.
+    fn draws(&self, cell: &Cell) -> bool {
+        let pen = pen_of(cell);
+        pen == self.pen
+            || (blank(cell) && pen.bg == self.pen.bg && pen.modifier == self.pen.modifier)
+    }
+
+    /// Moves the cursor to `p` with the shortest sequence: absolute, or relative to where it
+    /// is (up/down, then a column jump, carriage return or step back).
     pub(super) fn move_to(&mut self, p: Position) {
-        if p.x == 0 {
-            let _ = write!(self.out, "\x1b[{}H", p.y + 1);
-        } else {
-            let _ = write!(self.out, "\x1b[{};{}H", p.y + 1, p.x + 1);
+        let mut best = [0u8; 24];
+        let mut len = absolute(p, &mut best);
+        if let Some((ax, ay)) = self.at {
+            let mut rel = [0u8; 24];
+            let n = relative((ax, ay), p, &mut rel);
+            if n < len {
+                best = rel;
+                len = n;
+            }
         }
+        self.out.extend_from_slice(&best[..len]);
         self.at = Some((p.x, p.y));
     }
 
@@ -199,6 +300,46 @@ impl<'a> Encoder<'a> {
             self.pen = PLAIN;
         }
     }
+}
+
+/// Writes the absolute move to `p` into `out`; returns its length.
+fn absolute(p: Position, out: &mut [u8; 24]) -> usize {
+    let mut w = &mut out[..];
+    let _ = if p.x == 0 {
+        write!(w, "\x1b[{}H", p.y + 1)
+    } else {
+        write!(w, "\x1b[{};{}H", p.y + 1, p.x + 1)
+    };
+    24 - w.len()
+}
+
+/// Writes a move from `(ax, ay)` to `p` made of relative steps into `out`; returns its length.
+fn relative((ax, ay): (u16, u16), p: Position, out: &mut [u8; 24]) -> usize {
+    let mut w = &mut out[..];
+    let step = |w: &mut &mut [u8], n: u16, code: char| {
+        let _ = if n == 1 {
+            write!(w, "\x1b[{code}")
+        } else {
+            write!(w, "\x1b[{n}{code}")
+        };
+    };
+    match p.y.cmp(&ay) {
+        std::cmp::Ordering::Greater => step(&mut w, p.y - ay, 'B'),
+        std::cmp::Ordering::Less => step(&mut w, ay - p.y, 'A'),
+        std::cmp::Ordering::Equal => {}
+    }
+    match p.x.cmp(&ax) {
+        std::cmp::Ordering::Greater => step(&mut w, p.x - ax, 'C'),
+        std::cmp::Ordering::Less if p.x == 0 => {
+            let _ = w.write_all(b"\r");
+        }
+        std::cmp::Ordering::Less if ax - p.x < p.x => step(&mut w, ax - p.x, 'D'),
+        std::cmp::Ordering::Less => {
+            let _ = write!(w, "\x1b[{}G", p.x + 1);
+        }
+        std::cmp::Ordering::Equal => {}
+    }
+    24 - w.len()
 }
 
 fn pen_of(c: &Cell) -> Pen {

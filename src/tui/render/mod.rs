@@ -91,6 +91,7 @@ impl Screen {
         for area in areas {
             enc.area(next, &mut self.shown, area);
         }
+        enc.flush(next, &mut self.shown);
         match (drawn.cursor, self.cursor_visible) {
             (Some(p), visible) => {
                 enc.move_to(p);

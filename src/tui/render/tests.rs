@@ -53,8 +53,11 @@ fn check(vt: &vt100::Parser, buf: &Buffer, frame: usize) -> Result<(), String> {
                 got.contents()
             };
             let m = want.modifier;
+            // A space's foreground cannot be seen unless an attribute shows it.
+            let fg_shows = sym != " "
+                || m.intersects(Modifier::UNDERLINED | Modifier::REVERSED | Modifier::CROSSED_OUT);
             let same = sym == want.symbol()
-                && got.fgcolor() == vt_color(want.fg)
+                && (!fg_shows || got.fgcolor() == vt_color(want.fg))
                 && got.bgcolor() == vt_color(want.bg)
                 && intensity(got.bold(), got.dim(), m)
                 && got.italic() == m.contains(Modifier::ITALIC)
@@ -213,4 +216,60 @@ fn an_unchanged_frame_sends_nothing_and_a_change_sends_little() {
     // Sync markers (16), one cursor move, one colour, one digit, a reset.
     assert!(change.len() <= 40, "{}", String::from_utf8_lossy(&change));
     assert!(change.ends_with(b"\x1b[?2026l"));
+}
+
+#[test]
+fn spaces_are_not_sent_again_for_a_colour_nobody_can_see() {
+    let mut screen = Screen::new(W, H);
+    let row = |f: &mut ratatui::Frame, s: &str, fg: Color| {
+        f.buffer_mut().set_string(3, 2, s, Style::new().fg(fg));
+        Drawn {
+            areas: vec![Rect::new(0, 2, W, 1)],
+            cursor: None,
+        }
+    };
+    assert!(
+        !screen
+            .frame_with(|f, _| row(f, "1.5   2", Color::Green))
+            .is_empty()
+    );
+    // The spaces in red look the same: nothing to send.
+    let recoloured = screen
+        .frame_with(|f, _| {
+            row(f, "1.5   2", Color::Green);
+            f.buffer_mut()
+                .set_string(6, 2, "   ", Style::new().fg(Color::Red));
+            Drawn {
+                areas: vec![Rect::new(0, 2, W, 1)],
+                cursor: None,
+            }
+        })
+        .to_vec();
+    assert!(
+        recoloured.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&recoloured)
+    );
+    // Text between spaces of another colour keeps one pen: no colour switch for the spaces.
+    let mut screen = Screen::new(W, H);
+    screen.frame_with(|f, _| row(f, "            ", Color::Reset));
+    let out = screen
+        .frame_with(|f, _| {
+            let buf = f.buffer_mut();
+            buf.set_string(3, 2, "12", Style::new().fg(Color::Green));
+            buf.set_string(5, 2, " ", Style::new().fg(Color::Red));
+            buf.set_string(6, 2, "34", Style::new().fg(Color::Green));
+            Drawn {
+                areas: vec![Rect::new(0, 2, W, 1)],
+                cursor: None,
+            }
+        })
+        .to_vec();
+    let sgr = String::from_utf8_lossy(&out).matches('m').count();
+    assert_eq!(
+        sgr,
+        2,
+        "one colour on, one reset: {}",
+        String::from_utf8_lossy(&out)
+    );
 }

@@ -8,7 +8,7 @@ use super::theme::Theme;
 use super::widgets::{compact_decimal, pane_block, waiting_state};
 use crate::app::{AppState, Pane, PriceMove};
 use crate::domain::{Candle, Interval};
-use crate::series::{CrossKind, overlays};
+use crate::series::{CrossKind, overlays_from};
 use plot::{CandleChart, PlotStyle};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -107,7 +107,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         Constraint::Length(1),
     ])
     .areas(inner);
-    let (lines, cross_list) = overlays(candles, &s.settings.indicators);
+    let (start, _) = plot::window(candles.len(), s.chart.zoom, s.chart.offset, body.width);
+    let (lines, cross_list) = overlays_from(candles, &s.settings.indicators, start);
     let overlay_styles = th.overlays;
     let plotted: Vec<plot::Overlay> = lines
         .iter()

@@ -2,7 +2,7 @@
 //! volume bars and a price axis, drawn straight into the buffer.
 
 use crate::app::PriceMove;
-use crate::domain::Candle;
+use crate::domain::{Candle, Qty};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -71,11 +71,7 @@ impl Scale {
 impl CandleChart<'_> {
     /// The visible slice: (index of the first visible candle, count).
     pub fn window(&self, plot_cols: u16) -> (usize, usize) {
-        let per = usize::from(self.zoom.max(1));
-        let n = (usize::from(plot_cols) / per).max(1);
-        let end = self.candles.len().saturating_sub(self.offset);
-        let start = end.saturating_sub(n);
-        (start, end - start)
+        window(self.candles.len(), self.zoom, self.offset, plot_cols)
     }
 
     fn price_range(&self, start: usize, n: usize) -> (f64, f64) {
@@ -94,6 +90,16 @@ impl CandleChart<'_> {
     }
 }
 
+/// `(first, count)` of `len` candles that fit `plot_cols` columns at `zoom` columns a candle,
+/// `offset` candles back from the newest.
+pub fn window(len: usize, zoom: u16, offset: usize, plot_cols: u16) -> (usize, usize) {
+    let per = usize::from(zoom.max(1));
+    let n = (usize::from(plot_cols) / per).max(1);
+    let end = len.saturating_sub(offset);
+    let start = end.saturating_sub(n);
+    (start, end - start)
+}
+
 fn put(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
     if let Some(cell) = buf.cell_mut((x, y)) {
         cell.set_char(ch).set_style(style);
@@ -110,12 +116,13 @@ impl Widget for CandleChart<'_> {
         if self.candles.is_empty() || area.width < 12 || area.height < 4 {
             return;
         }
+        // Prices share their decimals, so the highest is the widest label.
         let label_w = 2 + self
             .candles
             .iter()
-            .map(|c| c.high.fmt_dp(self.price_dp).len())
+            .map(|c| c.high)
             .max()
-            .unwrap_or(8) as u16;
+            .map_or(8, |h| h.fmt_dp(self.price_dp).len()) as u16;
         let plot_w = area.width.saturating_sub(label_w);
         let vol_rows = if area.height >= 12 {
             (area.height / 5).max(2)
@@ -133,6 +140,11 @@ impl Widget for CandleChart<'_> {
         };
         let per = self.zoom.max(1);
         let body_w = if per > 1 { per - 1 } else { 1 };
+        let vol_max = self.candles[start..start + n]
+            .iter()
+            .map(|c| c.volume)
+            .max()
+            .unwrap_or_default();
         let mut prev_row: Option<u16> = None;
         for (i, c) in self.candles[start..start + n].iter().enumerate() {
             let x0 = area.x + i as u16 * per;
@@ -147,17 +159,8 @@ impl Widget for CandleChart<'_> {
                 draw_candle(buf, &scale, c, x0, mid, body_w, style);
             }
             if vol_rows > 0 {
-                draw_volume(
-                    buf,
-                    self.candles,
-                    start,
-                    n,
-                    i,
-                    mid,
-                    area.y + price_rows,
-                    vol_rows,
-                    style,
-                );
+                let panel = Rect::new(mid, area.y + price_rows, 1, vol_rows);
+                draw_volume(buf, c.volume, vol_max, panel, style);
             }
             for o in self.overlays {
                 // The scale follows the candles; an overlay outside it is not drawn.
@@ -231,33 +234,18 @@ fn draw_line_step(buf: &mut Buffer, x0: u16, per: u16, row: u16, prev: Option<u1
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw_volume(
-    buf: &mut Buffer,
-    all: &[Candle],
-    start: usize,
-    n: usize,
-    i: usize,
-    x: u16,
-    top: u16,
-    rows: u16,
-    style: Style,
-) {
+/// The volume bar of one candle, `volume` of `max` filling the one-column `panel`.
+fn draw_volume(buf: &mut Buffer, volume: Qty, max: Qty, panel: Rect, style: Style) {
     const EIGHTHS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = all[start..start + n]
-        .iter()
-        .map(|c| c.volume)
-        .max()
-        .unwrap_or_default();
     if max.is_zero() {
         return;
     }
-    let frac = all[start + i].volume.to_f64_lossy() / max.to_f64_lossy();
-    let mut eighths = (frac * f64::from(rows) * 8.0).round() as u16;
-    for y in (top..top + rows).rev() {
+    let frac = volume.to_f64_lossy() / max.to_f64_lossy();
+    let mut eighths = (frac * f64::from(panel.height) * 8.0).round() as u16;
+    for y in (panel.top()..panel.bottom()).rev() {
         let e = eighths.min(8);
         if e > 0 {
-            put(buf, x, y, EIGHTHS[usize::from(e)], style);
+            put(buf, panel.x, y, EIGHTHS[usize::from(e)], style);
         }
         eighths = eighths.saturating_sub(8);
     }
