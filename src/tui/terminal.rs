@@ -1,7 +1,7 @@
 //! Terminal setup and restore: raw mode, alternate screen, bracketed paste, hidden cursor —
 //! undone on drop, on panic, and before any signal-driven exit.
 
-use crossterm::{cursor, event, execute, terminal};
+use crossterm::{cursor, event, execute, style, terminal};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -52,6 +52,7 @@ pub fn restore() {
         out,
         terminal::EndSynchronizedUpdate,
         event::DisableBracketedPaste,
+        style::SetAttribute(style::Attribute::Reset),
         terminal::LeaveAlternateScreen,
         cursor::Show
     );

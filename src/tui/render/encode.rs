@@ -21,6 +21,23 @@ const PLAIN: Pen = Pen {
     modifier: Modifier::empty(),
 };
 
+/// What the terminal keeps between frames: its pen and where its (hidden) cursor is.
+#[derive(Clone, Copy)]
+pub(super) struct Carry {
+    pen: Pen,
+    at: Option<(u16, u16)>,
+}
+
+impl Default for Carry {
+    /// Plain colours, cursor position unknown (after a clear, or at start).
+    fn default() -> Self {
+        Self {
+            pen: PLAIN,
+            at: None,
+        }
+    }
+}
+
 /// Turns changed cells into escape sequences, tracking the terminal's cursor and pen.
 pub(super) struct Encoder<'a> {
     pub(super) out: &'a mut Vec<u8>,
@@ -63,13 +80,22 @@ fn width_of(cell: &Cell) -> u16 {
 }
 
 impl<'a> Encoder<'a> {
-    pub(super) fn new(out: &'a mut Vec<u8>, width: u16) -> Self {
+    /// An encoder that goes on from the terminal state `carry` the last frame left.
+    pub(super) fn new(out: &'a mut Vec<u8>, width: u16, carry: Carry) -> Self {
         Self {
             out,
             width,
-            pen: PLAIN,
-            at: None,
+            pen: carry.pen,
+            at: carry.at,
             pending: Vec::new(),
+        }
+    }
+
+    /// The terminal state this frame leaves, for the next one.
+    pub(super) fn carry(&self) -> Carry {
+        Carry {
+            pen: self.pen,
+            at: self.at,
         }
     }
 
@@ -292,14 +318,6 @@ impl<'a> Encoder<'a> {
         self.out.push(b'm');
         self.pen = to;
     }
-
-    /// Leaves the terminal with plain colours for anything printed outside frames.
-    pub(super) fn finish(&mut self) {
-        if self.pen != PLAIN {
-            self.out.extend_from_slice(b"\x1b[0m");
-            self.pen = PLAIN;
-        }
-    }
 }
 
 /// Writes the absolute move to `p` into `out`; returns its length.
@@ -314,7 +332,10 @@ fn absolute(p: Position, out: &mut [u8; 24]) -> usize {
 }
 
 /// Writes a move from `(ax, ay)` to `p` made of relative steps into `out`; returns its length.
+/// Short steps use single control bytes: line feeds go straight down (raw mode, no carriage
+/// return; they never scroll, as the cursor stays above the target row) and backspaces left.
 fn relative((ax, ay): (u16, u16), p: Position, out: &mut [u8; 24]) -> usize {
+    use std::cmp::Ordering::{Equal, Greater, Less};
     let mut w = &mut out[..];
     let step = |w: &mut &mut [u8], n: u16, code: char| {
         let _ = if n == 1 {
@@ -323,21 +344,26 @@ fn relative((ax, ay): (u16, u16), p: Position, out: &mut [u8; 24]) -> usize {
             write!(w, "\x1b[{n}{code}")
         };
     };
+    let repeat = |w: &mut &mut [u8], n: u16, byte: u8| {
+        for _ in 0..n {
+            let _ = w.write_all(&[byte]);
+        }
+    };
     match p.y.cmp(&ay) {
-        std::cmp::Ordering::Greater => step(&mut w, p.y - ay, 'B'),
-        std::cmp::Ordering::Less => step(&mut w, ay - p.y, 'A'),
-        std::cmp::Ordering::Equal => {}
+        Greater if p.y - ay <= 3 => repeat(&mut w, p.y - ay, b'\n'),
+        Greater => step(&mut w, p.y - ay, 'B'),
+        Less => step(&mut w, ay - p.y, 'A'),
+        Equal => {}
     }
     match p.x.cmp(&ax) {
-        std::cmp::Ordering::Greater => step(&mut w, p.x - ax, 'C'),
-        std::cmp::Ordering::Less if p.x == 0 => {
-            let _ = w.write_all(b"\r");
-        }
-        std::cmp::Ordering::Less if ax - p.x < p.x => step(&mut w, ax - p.x, 'D'),
-        std::cmp::Ordering::Less => {
+        Greater => step(&mut w, p.x - ax, 'C'),
+        Less if p.x == 0 => repeat(&mut w, 1, b'\r'),
+        Less if ax - p.x <= 4 => repeat(&mut w, ax - p.x, 0x08),
+        Less if ax - p.x < p.x => step(&mut w, ax - p.x, 'D'),
+        Less => {
             let _ = write!(w, "\x1b[{}G", p.x + 1);
         }
-        std::cmp::Ordering::Equal => {}
+        Equal => {}
     }
     24 - w.len()
 }

@@ -5,7 +5,7 @@
 
 use crate::app::{AppState, Damage};
 use crate::ui::Drawn;
-use encode::Encoder;
+use encode::{Carry, Encoder};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -28,6 +28,9 @@ pub struct Screen {
     /// The terminal may show anything: clear it and send every cell next frame.
     repaint: bool,
     cursor_visible: bool,
+    /// The pen and cursor the last frame left the terminal with (kept, not reset, between
+    /// frames; the terminal guard resets colours on the way out).
+    carry: Carry,
     out: Vec<u8>,
 }
 
@@ -43,6 +46,7 @@ impl Screen {
             shown: Buffer::empty(Rect::new(0, 0, width, height)),
             repaint: true,
             cursor_visible: false,
+            carry: Carry::default(),
             out: Vec::with_capacity(64 * 1024),
         }
     }
@@ -83,11 +87,12 @@ impl Screen {
         let mut areas = drawn.areas;
         if std::mem::take(&mut self.repaint) {
             self.out.extend_from_slice(b"\x1b[0m\x1b[2J");
+            self.carry = Carry::default();
             self.shown.reset();
             areas = vec![self.shown.area];
         }
         let next = self.compose.current_buffer_mut();
-        let mut enc = Encoder::new(&mut self.out, next.area.width);
+        let mut enc = Encoder::new(&mut self.out, next.area.width, self.carry);
         for area in areas {
             enc.area(next, &mut self.shown, area);
         }
@@ -106,7 +111,7 @@ impl Screen {
             }
             (None, false) => {}
         }
-        enc.finish();
+        self.carry = enc.carry();
         if self.out.len() == start {
             self.out.clear();
         } else {

@@ -268,8 +268,40 @@ fn spaces_are_not_sent_again_for_a_colour_nobody_can_see() {
     let sgr = String::from_utf8_lossy(&out).matches('m').count();
     assert_eq!(
         sgr,
-        2,
-        "one colour on, one reset: {}",
+        1,
+        "one colour switch: {}",
         String::from_utf8_lossy(&out)
     );
+}
+
+#[test]
+fn a_column_of_changes_costs_a_few_control_bytes_per_row() {
+    let mut screen = Screen::new(W, H);
+    let column = |f: &mut ratatui::Frame, digits: &str| {
+        for y in 2..8 {
+            f.buffer_mut()
+                .set_string(20, y, digits, Style::new().fg(Color::Red));
+        }
+        Drawn {
+            areas: vec![Rect::new(0, 2, W, 6)],
+            cursor: None,
+        }
+    };
+    let mut vt = vt100::Parser::new(H, W, 0);
+    vt.process(screen.frame_with(|f, _| column(f, "1.25")));
+    let out = screen.frame_with(|f, _| column(f, "1.37")).to_vec();
+    vt.process(&out);
+    // One absolute move, then down a line and back two columns per row.
+    assert!(out.windows(3).filter(|w| *w == b"\n\x08\x08").count() == 5);
+    assert!(out.len() <= 16 + 8 + 6 * 2 + 5 * 3, "{out:?}");
+    for y in 2..8 {
+        let cell = |x| vt.screen().cell(y, x).map(|c| c.contents().to_string());
+        assert_eq!((cell(22), cell(23)), (Some("3".into()), Some("7".into())));
+        let red = vt.screen().cell(y, 22).map(|c| c.fgcolor());
+        assert_eq!(
+            red,
+            Some(vt100::Color::Idx(1)),
+            "the pen carries over frames"
+        );
+    }
 }
