@@ -76,6 +76,11 @@ fn close_sums(candles: &[Candle], period: usize) -> Vec<Option<i128>> {
     out
 }
 
+/// The average of a `period`-candle sum of closes in 1e-8 units.
+fn mean(sum: i128, period: usize) -> f64 {
+    sum as f64 / period as f64 / UNIT
+}
+
 /// Simple moving average of closes over `period` candles.
 pub fn sma(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
     sma_from(candles, period, 0)
@@ -86,10 +91,7 @@ fn sma_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> 
     close_sums(candles, period)
         .into_iter()
         .enumerate()
-        .map(|(i, s)| {
-            s.filter(|_| i >= from)
-                .map(|s| s as f64 / period as f64 / UNIT)
-        })
+        .map(|(i, s)| s.filter(|_| i >= from).map(|s| mean(s, period)))
         .collect()
 }
 
@@ -108,7 +110,7 @@ fn ema_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> 
         let close = c.close.to_f64_lossy();
         prev = match prev {
             Some(p) => Some(p + alpha * (close - p)),
-            None => s.map(|s| s as f64 / period as f64 / UNIT),
+            None => s.map(|s| mean(s, period)),
         };
         out.push(prev.filter(|_| i >= from));
     }

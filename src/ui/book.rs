@@ -1,5 +1,5 @@
-//! The order-book ladder: asks above, bids below, spread and mid between, with each level's
-//! notional (or the running size) and cumulative depth bars; levels optionally grouped by a
+//! The order-book ladder: asks above, bids below, spread and mid between, with the running
+//! size (or each level's notional) and cumulative depth bars; levels optionally grouped by a
 //! price step.
 
 use super::theme::Theme;

@@ -1,4 +1,5 @@
-//! Small drawing helpers shared by the panes: pane borders, empty-state text, number formats.
+//! Small drawing helpers shared by the panes: pane borders, empty-state text, plain rows,
+//! number formats.
 
 use super::theme::Theme;
 use crate::app::AppState;

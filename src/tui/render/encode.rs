@@ -1,6 +1,7 @@
-//! Changed cells to escape sequences: the shortest cursor moves (a forward jump, or the
-//! unchanged cells printed again when that is shorter) and one SGR sequence per style change
-//! holding only what changed; a space keeps whatever foreground the pen has.
+//! Changed cells to escape sequences: cells grouped by pen so each colour is switched on once
+//! a frame, the shortest cursor moves (absolute, relative, single control bytes, or unchanged
+//! cells printed again), one SGR sequence per pen change holding only what changed, and a
+//! space keeps whatever foreground the pen has.
 
 use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
 use ratatui::layout::{Position, Rect};
@@ -74,6 +75,12 @@ fn looks_same(a: &Cell, b: &Cell) -> bool {
             && a.diff_option == b.diff_option)
 }
 
+/// Whether printing `cell` with `pen` shows it as it should look.
+fn pen_draws(pen: Pen, cell: &Cell) -> bool {
+    let own = pen_of(cell);
+    own == pen || (blank(cell) && own.bg == pen.bg && own.modifier == pen.modifier)
+}
+
 fn width_of(cell: &Cell) -> u16 {
     let sym = cell.symbol();
     if sym.len() == 1 { 1 } else { sym.cell_width() }
@@ -131,12 +138,9 @@ impl<'a> Encoder<'a> {
         let mut order: Vec<(usize, u16, u16)> = Vec::with_capacity(self.pending.len());
         for &(x, y) in &self.pending {
             let cell = &next[(x, y)];
-            let pen = pen_of(cell);
-            let found = pens.iter().position(|p| {
-                *p == pen || (blank(cell) && p.bg == pen.bg && p.modifier == pen.modifier)
-            });
+            let found = pens.iter().position(|p| pen_draws(*p, cell));
             let group = found.unwrap_or_else(|| {
-                pens.push(pen);
+                pens.push(pen_of(cell));
                 pens.len() - 1
             });
             order.push((group, y, x));
@@ -149,10 +153,7 @@ impl<'a> Encoder<'a> {
             if looks_same(&next.content[i], &shown.content[i]) {
                 continue;
             }
-            let gap_from = match self.at {
-                Some((ax, ay)) if ay == y && ax < x => i - usize::from(x - ax),
-                _ => i,
-            };
+            let gap_from = self.gap_from(x, y, i);
             self.put(x, y, &next.content[i], &shown.content[gap_from..i]);
             shown.content[i] = next.content[i].clone();
         }
@@ -173,10 +174,7 @@ impl<'a> Encoder<'a> {
                 x += 1;
                 continue;
             }
-            let gap_from = match self.at {
-                Some((ax, ay)) if ay == y && ax < x => i - usize::from(x - ax),
-                _ => i,
-            };
+            let gap_from = self.gap_from(x, y, i);
             let w = self.put(x, y, cell, &shown.content[gap_from..i]);
             // A wide character covers the cells after it; they are shown as drawn.
             let covered = w.max(1).min(next.area.right() - x);
@@ -233,9 +231,16 @@ impl<'a> Encoder<'a> {
 
     /// Whether the current pen draws `cell` as it should look.
     fn draws(&self, cell: &Cell) -> bool {
-        let pen = pen_of(cell);
-        pen == self.pen
-            || (blank(cell) && pen.bg == self.pen.bg && pen.modifier == self.pen.modifier)
+        pen_draws(self.pen, cell)
+    }
+
+    /// Index in the row of the first cell between the cursor and `x` on row `y` (`i` is x's
+    /// index): the unchanged cells a move could print again instead.
+    fn gap_from(&self, x: u16, y: u16, i: usize) -> usize {
+        match self.at {
+            Some((ax, ay)) if ay == y && ax < x => i - usize::from(x - ax),
+            _ => i,
+        }
     }
 
     /// Moves the cursor to `p` with the shortest sequence: absolute, or relative to where it
