@@ -1,6 +1,7 @@
 //! Render cost at 200×50 with every pane populated: the full frame (ratatui's own pipeline, as
 //! the snapshot tests draw), and the app's incremental screen — one pane drawn again and
-//! compared, and a book update or a trade drawn, diffed and encoded.
+//! compared (the chart: only its newest candle, as nothing else changed), and a book update or
+//! a trade drawn, diffed and encoded (a trade at a new high redraws the whole chart).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -183,5 +184,33 @@ fn incremental(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render, incremental);
+/// A trade at a new high every time: the chart's scale moves, so all of it is drawn again (a
+/// trade inside the range redraws only the newest candle, as `incremental_trade` measures).
+fn trending(c: &mut Criterion) {
+    use speedtrade::tui::render::Screen;
+    let mut state = populated();
+    let mut screen = Screen::new(200, 50);
+    let all = state.damage.take();
+    screen.frame(&state, all);
+    let btc = Symbol::new("BTCUSDT").expect("symbol");
+    let mut id = 1000;
+    c.bench_function("incremental_trade_new_high_200x50", |b| {
+        b.iter(|| {
+            id += 1;
+            let t = Trade {
+                symbol: btc.clone(),
+                id,
+                price: price(9_100_000 + id as i64),
+                qty: Qty::from_units(123_456),
+                taker_side: Side::Buy,
+                time: NOW + 20_000,
+            };
+            update(&mut state, Action::Market(MarketEvent::Trade(t)));
+            let damage = state.damage.take();
+            screen.frame(&state, damage).len()
+        })
+    });
+}
+
+criterion_group!(benches, render, incremental, trending);
 criterion_main!(benches);

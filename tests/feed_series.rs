@@ -137,6 +137,36 @@ fn backfill_merges_history_without_duplicates() {
     assert_eq!(s.len(), 5);
 }
 
+/// A chart redraws only its newest candle while the past revision stays: it must move with
+/// every change to any other candle, and only then.
+#[test]
+fn the_past_revision_moves_only_when_an_older_candle_changes() {
+    let mut s = CandleSeries::new(Interval::M1, 3);
+    s.backfill([candle(0, 100, 1), candle(60_000, 101, 1)]);
+    let rev = s.past_revision();
+    s.on_trade(&trade(1, 60_500, "102", "0.5"));
+    s.on_candle(candle(60_000, 103, 2));
+    assert_eq!(s.past_revision(), rev, "the newest candle changed in place");
+    s.on_trade(&trade(2, 30_000, "99", "0.5"));
+    assert!(
+        s.past_revision() > rev,
+        "a late trade changed an older candle"
+    );
+    let rev = s.past_revision();
+    s.on_candle(candle(0, 98, 3));
+    assert!(
+        s.past_revision() > rev,
+        "the venue replaced an older candle"
+    );
+    let rev = s.past_revision();
+    s.on_trade(&trade(3, 120_000, "104", "0.5"));
+    assert!(s.past_revision() > rev, "a new candle");
+    let rev = s.past_revision();
+    s.on_trade(&trade(4, 300_000, "105", "0.5"));
+    assert!(s.past_revision() > rev, "gap candles, the oldest trimmed");
+    assert_eq!(s.len(), 3);
+}
+
 #[test]
 fn memory_stays_bounded_over_hours_of_trades() {
     let mut set = CandleSet::chart(500);

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use speedtrade::app::{Action, AppState, Key, KeyMap, KeyPress, update};
+use speedtrade::app::{Action, AppState, Damage, Key, KeyMap, KeyPress, update};
 use speedtrade::config;
 use speedtrade::domain::*;
 use speedtrade::tui::render::Screen;
@@ -187,4 +187,105 @@ fn shown_text(screen: &vt100::Screen) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A chart of 200 one-minute candles ending in the current minute, for the selected symbol;
+/// the newest closes at 9,000,000 cents.
+fn history(s: &AppState, rng: &mut ChaCha8Rng) -> Action {
+    let minute = NOW.div_euclid(60_000) * 60_000;
+    let mut mid = 9_000_000;
+    let candles = (0..200)
+        .map(|i| {
+            let open = mid;
+            mid = if i == 199 {
+                9_000_000
+            } else {
+                mid + rng.random_range(-400..=400)
+            };
+            Candle {
+                open_time: minute - (199 - i) * 60_000,
+                open: price(open),
+                high: price(open.max(mid) + 300),
+                low: price(open.min(mid) - 300),
+                close: price(mid),
+                volume: Qty::from_int(rng.random_range(1..500)),
+                quote_volume: Default::default(),
+                trades: 10,
+                closed: i < 199,
+            }
+        })
+        .collect();
+    Action::Market(MarketEvent::History {
+        symbol: s.selected.clone(),
+        interval: s.chart.interval,
+        candles,
+    })
+}
+
+#[test]
+fn a_trade_redraws_only_the_newest_candle_of_the_chart_and_it_matches_a_full_redraw() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut s = state();
+    s.size = (200, 50);
+    let backfill = history(&s, &mut rng);
+    update(&mut s, backfill);
+    for mode in ["candles", "line"] {
+        if mode == "line" {
+            update(
+                &mut s,
+                Action::Key(KeyPress::new(Key::Char('m'), false, false)),
+            );
+        }
+        // Frames over one buffer that keeps what earlier frames drew, as the screen does.
+        let mut t = Terminal::new(TestBackend::new(200, 50)).unwrap();
+        let mut memo = speedtrade::ui::Memo::default();
+        let chart = speedtrade::ui::layout::areas(t.get_frame().area())
+            .unwrap()
+            .chart;
+        s.damage.take();
+        speedtrade::ui::draw_parts(&mut t.get_frame(), &s, Damage::ALL, &mut memo);
+        let (mut small, mut whole) = (0, 0);
+        let mut last = 9_000_000;
+        for i in 0..60 {
+            // Inside the chart's range, but every tenth trade a new high.
+            last += rng.random_range(-50..=50);
+            let cents = if i % 10 == 9 {
+                last + 5_000 * (i / 10 + 1) as i64
+            } else {
+                last
+            };
+            let trade = Trade {
+                symbol: s.selected.clone(),
+                id: 1_000 + i,
+                price: price(cents),
+                qty: Qty::from_units(rng.random_range(1..10_000_000)),
+                taker_side: Side::Buy,
+                time: NOW + i as i64,
+            };
+            update(&mut s, Action::Market(MarketEvent::Trade(trade)));
+            let damage = s.damage.take();
+            let drawn = speedtrade::ui::draw_parts(&mut t.get_frame(), &s, damage, &mut memo);
+            let cells: u32 = drawn
+                .areas
+                .iter()
+                .map(|r| r.intersection(chart).area())
+                .sum();
+            if cells < 800 {
+                small += 1;
+            } else {
+                whole += 1;
+            }
+            let want = full(&s);
+            let got = t.current_buffer_mut();
+            assert!(
+                *got == want,
+                "{mode} trade {i}: differs from a full redraw\n{}\nwant\n{}",
+                text(got),
+                text(&want)
+            );
+        }
+        // The chart is 4,300 cells; a trade inside the range redraws a few hundred of them.
+        assert!(small >= 40, "{mode}: {small} small redraws, {whole} whole");
+        assert!(whole >= 6, "{mode}: a new high or low rescales the chart");
+    }
 }

@@ -54,6 +54,13 @@ impl MarketView {
             .map_or(&[], |s| s.candles().as_slices().0)
     }
 
+    /// The [`CandleSeries::past_revision`] of `interval`'s candles (0 before any).
+    pub fn chart_revision(&self, interval: Interval) -> u64 {
+        self.candles
+            .get(&interval)
+            .map_or(0, CandleSeries::past_revision)
+    }
+
     /// The series of `interval`, created on first use.
     pub fn series(&mut self, interval: Interval) -> &mut CandleSeries {
         self.candles

@@ -7,6 +7,11 @@ mod ws_conn;
 pub use backoff::{Backoff, BackoffConfig, BackoffError};
 pub use ws::{WsClient, WsCommand, WsConfig, WsError, WsEvent, WsSender};
 
+/// Bytes a WebSocket reads from its socket at a time. Market messages are a few KiB; larger
+/// ones take several reads. tungstenite zeroes this much before each read, so its 128 KiB
+/// default cost more than the read itself at a thousand messages a second.
+pub const READ_CHUNK: usize = 16 * 1024;
+
 /// Installs rustls' `ring` crypto provider for this process (once; "already installed" is
 /// fine). Every TLS client (WebSocket, reqwest) calls this before connecting.
 pub fn install_crypto_provider() {

@@ -36,6 +36,7 @@ pub(super) enum End {
 pub(super) async fn connect(cfg: &WsConfig) -> Result<Ws, String> {
     super::install_crypto_provider();
     let limits = WebSocketConfig::default()
+        .read_buffer_size(crate::net::READ_CHUNK)
         .max_message_size(Some(cfg.max_message_bytes))
         .max_frame_size(Some(cfg.max_message_bytes));
     let attempt = connect_async_with_config(cfg.url.as_str(), Some(limits), true);

@@ -21,6 +21,9 @@ pub struct CandleSeries {
     candles: VecDeque<Candle>,
     /// Open time of the newest candle the venue sent.
     venue_until: Option<TimeMs>,
+    /// Counts changes to anything but the newest candle in place (a candle added, removed or
+    /// replaced further back), so a chart knows when only its last candle moved.
+    past_revision: u64,
 }
 
 impl CandleSeries {
@@ -31,6 +34,7 @@ impl CandleSeries {
             cap: cap.max(1),
             candles: VecDeque::new(),
             venue_until: None,
+            past_revision: 0,
         }
     }
 
@@ -47,6 +51,12 @@ impl CandleSeries {
     /// The candles as one contiguous slice (for indicators), oldest first.
     pub fn as_slice(&mut self) -> &[Candle] {
         self.candles.make_contiguous()
+    }
+
+    /// Changes so far to anything but the newest candle in place: equal revisions mean every
+    /// candle but the newest is as it was.
+    pub fn past_revision(&self) -> u64 {
+        self.past_revision
     }
 
     /// The newest candle.
@@ -75,8 +85,12 @@ impl CandleSeries {
                 self.push(fresh(open, t));
             }
             _ => match self.find(open) {
-                Ok(i) => add_trade(&mut self.candles[i], t, !venue),
+                Ok(i) => {
+                    self.touch(i);
+                    add_trade(&mut self.candles[i], t, !venue);
+                }
                 Err(i) => {
+                    self.past_revision += 1;
                     self.candles.insert(i, fresh(open, t));
                     self.trim();
                 }
@@ -130,8 +144,12 @@ impl CandleSeries {
             return;
         }
         match self.find(open) {
-            Ok(i) => self.candles[i] = c,
+            Ok(i) => {
+                self.touch(i);
+                self.candles[i] = c;
+            }
             Err(i) => {
+                self.past_revision += 1;
                 self.candles.insert(i, c);
                 self.trim();
             }
@@ -153,13 +171,24 @@ impl CandleSeries {
         self.close_all_before(current);
     }
 
+    /// Counts a change to candle `i` unless it is the newest.
+    fn touch(&mut self, i: usize) {
+        if i + 1 < self.candles.len() {
+            self.past_revision += 1;
+        }
+    }
+
     fn close_all_before(&mut self, open: TimeMs) {
-        for c in self.candles.iter_mut().rev() {
+        let newest = self.candles.len().saturating_sub(1);
+        for (i, c) in self.candles.iter_mut().enumerate().rev() {
             if c.open_time < open {
                 if c.closed {
                     break;
                 }
                 c.closed = true;
+                if i < newest {
+                    self.past_revision += 1;
+                }
             }
         }
     }
@@ -169,6 +198,7 @@ impl CandleSeries {
     }
 
     fn push(&mut self, c: Candle) {
+        self.past_revision += 1;
         self.candles.push_back(c);
         self.trim();
     }

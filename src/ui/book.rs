@@ -2,8 +2,9 @@
 //! size (or each level's notional) and cumulative depth bars; levels optionally grouped by a
 //! price step.
 
+use super::border::PaneBorder;
 use super::theme::Theme;
-use super::widgets::{compact_decimal, pane_block, right, waiting_state};
+use super::widgets::{compact_decimal, right, waiting_state};
 use crate::app::view::group_levels;
 use crate::app::{AppState, Pane};
 use crate::config::BookTotal;
@@ -166,7 +167,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         s.selected,
         if stale { " · STALE" } else { "" }
     );
-    let block = pane_block(title, s.focus == Pane::Book, th);
+    let block = PaneBorder::new(title, s.focus == Pane::Book, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(book) = book.filter(|b| !b.bids.is_empty() || !b.asks.is_empty()) else {

@@ -1,9 +1,10 @@
 //! The bottom pane: tabs for open orders, fills, positions, alerts and the log.
 
 use super::blotter;
+use super::border::PaneBorder;
 use super::status::clock_text;
 use super::theme::Theme;
-use super::widgets::{empty_state, pane_block};
+use super::widgets::empty_state;
 use crate::app::{AppState, BottomTab, Level, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +13,7 @@ use ratatui::widgets::{Paragraph, Tabs};
 
 /// Draws the tab bar and the active tab.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
-    let block = pane_block(" Activity ", s.focus == Pane::Bottom, th);
+    let block = PaneBorder::new(" Activity ", s.focus == Pane::Bottom, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod ascii;
 pub mod blotter;
 pub mod book;
+pub mod border;
 pub mod bottom;
 pub mod chart;
 pub mod help;
@@ -35,17 +36,23 @@ pub struct Drawn {
     pub cursor: Option<Position>,
 }
 
+/// What panes keep between frames to draw less: derived from what they drew, never state.
+#[derive(Debug, Default)]
+pub struct Memo {
+    chart: chart::Memo,
+}
+
 /// Draws the whole screen from the state.
 pub fn draw(f: &mut Frame, s: &AppState) {
-    if let Some(p) = draw_parts(f, s, Damage::ALL).cursor {
+    if let Some(p) = draw_parts(f, s, Damage::ALL, &mut Memo::default()).cursor {
         f.set_cursor_position(p);
     }
 }
 
 /// Draws the parts of the screen in `damage` over what the frame's buffer already holds (the
-/// previous pass), clearing each part first. An open overlay or a screen too small for the
-/// layout draws everything.
-pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage) -> Drawn {
+/// previous pass, which `memo` remembers), clearing each part first. An open overlay or a
+/// screen too small for the layout draws everything.
+pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage, memo: &mut Memo) -> Drawn {
     let area = f.area();
     let th = Theme::new(s.settings.theme);
     let layout = layout::areas(area);
@@ -53,7 +60,8 @@ pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage) -> Drawn {
         layout.filter(|_| !damage.contains(Damage::ALL) && matches!(s.overlay, Overlay::None))
     else {
         f.buffer_mut().reset();
-        let cursor = draw_panes(f, s, &th);
+        *memo = Memo::default();
+        let cursor = draw_panes(f, s, &th, memo);
         if !s.settings.unicode {
             ascii::downgrade(f.buffer_mut(), area);
         }
@@ -74,9 +82,17 @@ pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage) -> Drawn {
     ];
     let mut areas = Vec::new();
     for (part, rect, draw) in parts {
-        if damage.intersects(part) {
+        if !damage.intersects(part) {
+            continue;
+        }
+        let drawn = if part == Damage::CHART {
+            chart::redraw(f, rect, s, &th, &mut memo.chart)
+        } else {
             clear(f.buffer_mut(), rect);
             draw(f, rect, s, &th);
+            vec![rect]
+        };
+        for rect in drawn {
             if !s.settings.unicode {
                 ascii::downgrade(f.buffer_mut(), rect);
             }
@@ -101,7 +117,7 @@ fn clear(buf: &mut Buffer, area: Rect) {
 }
 
 /// Every pane and the overlay; returns where the text cursor goes.
-fn draw_panes(f: &mut Frame, s: &AppState, th: &Theme) -> Option<Position> {
+fn draw_panes(f: &mut Frame, s: &AppState, th: &Theme, memo: &mut Memo) -> Option<Position> {
     let area = f.area();
     let Some(a) = layout::areas(area) else {
         too_small(f, area, th);
@@ -110,7 +126,7 @@ fn draw_panes(f: &mut Frame, s: &AppState, th: &Theme) -> Option<Position> {
     status::draw(f, a.status, s, th);
     watchlist::draw(f, a.watchlist, s, th);
     ticket::draw(f, a.ticket, s, th);
-    chart::draw(f, a.chart, s, th);
+    chart::redraw(f, a.chart, s, th, &mut memo.chart);
     book::draw(f, a.book, s, th);
     tape::draw(f, a.tape, s, th);
     bottom::draw(f, a.bottom, s, th);

@@ -1,8 +1,9 @@
 //! The trade tape: newest trades first, coloured by the taker's side.
 
+use super::border::PaneBorder;
 use super::status::clock_text;
 use super::theme::Theme;
-use super::widgets::{pane_block, right, waiting_state};
+use super::widgets::{right, waiting_state};
 use crate::app::{AppState, Pane};
 use crate::domain::Side;
 use ratatui::Frame;
@@ -11,7 +12,7 @@ use ratatui::text::{Line, Span};
 
 /// Draws the tape for the selected symbol.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
-    let block = pane_block(" Trades ", s.focus == Pane::Tape, th);
+    let block = PaneBorder::new(" Trades ", s.focus == Pane::Tape, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let view = s.selected_market();

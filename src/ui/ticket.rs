@@ -1,9 +1,10 @@
 //! The order ticket: the docked pane (a hint while closed), the ticket popup with inline
 //! validation and a preview, and the y/N confirmation.
 
+use super::border::PaneBorder;
 use super::help::centered;
 use super::theme::Theme;
-use super::widgets::{empty_state, pane_block};
+use super::widgets::empty_state;
 use crate::app::entry::{describe, quote};
 use crate::app::state::{Confirm, ConfirmKind};
 use crate::app::ticket::{Field, Ticket, estimated_fee, far_from_last, validate};
@@ -16,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// Draws the docked ticket pane (a hint how to open the ticket).
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
-    let block = pane_block(" Ticket ", s.focus == Pane::Ticket, th);
+    let block = PaneBorder::new(" Ticket ", s.focus == Pane::Ticket, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let key = |a| {

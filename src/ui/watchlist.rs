@@ -1,8 +1,9 @@
 //! The watchlist pane: symbol, last price (briefly highlighted when it moves), 24 h change,
 //! and on wider screens 24 h quote volume and a sparkline; the highlighted row is selected.
 
+use super::border::PaneBorder;
 use super::theme::Theme;
-use super::widgets::{compact_decimal, pane_block, right, sparkline};
+use super::widgets::{compact_decimal, right, sparkline};
 use crate::app::state::MarketView;
 use crate::app::{AppState, Pane, PriceMove};
 use crate::domain::Symbol;
@@ -120,7 +121,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         }
     }
     title.push(' ');
-    let block = pane_block(title, s.focus == Pane::Watchlist, th);
+    let block = PaneBorder::new(title, s.focus == Pane::Watchlist, th);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let rows = inner.height as usize;

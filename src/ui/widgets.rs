@@ -1,5 +1,4 @@
-//! Small drawing helpers shared by the panes: pane borders, empty-state text, plain rows,
-//! number formats.
+//! Small drawing helpers shared by the panes: empty-state text, plain rows, number formats.
 
 use super::theme::Theme;
 use crate::app::AppState;
@@ -9,18 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-
-/// A bordered pane with its title; the focused pane gets the focus colour.
-pub fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool, th: &Theme) -> Block<'a> {
-    let style = if focused { th.focus } else { th.border };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_set(th.borders)
-        .border_style(style)
-        .title(title.into())
-        .title_style(if focused { th.accent } else { th.text })
-}
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// Centred, wrapped, muted text telling the user what will appear in an empty pane.
 pub fn empty_state(f: &mut Frame, area: Rect, lines: &[&str], th: &Theme) {

@@ -31,6 +31,8 @@ pub struct Screen {
     /// The pen and cursor the last frame left the terminal with (kept, not reset, between
     /// frames; the terminal guard resets colours on the way out).
     carry: Carry,
+    /// What the panes remember of the buffer being composed.
+    memo: crate::ui::Memo,
     out: Vec<u8>,
 }
 
@@ -47,6 +49,7 @@ impl Screen {
             repaint: true,
             cursor_visible: false,
             carry: Carry::default(),
+            memo: crate::ui::Memo::default(),
             out: Vec::with_capacity(64 * 1024),
         }
     }
@@ -71,10 +74,13 @@ impl Screen {
     /// Draws the parts in `damage` and returns the bytes that bring the terminal up to date
     /// (empty when nothing visible changed).
     pub fn frame(&mut self, state: &AppState, damage: Damage) -> &[u8] {
+        let mut memo = std::mem::take(&mut self.memo);
         self.frame_with(|f, all| {
             let damage = if all { Damage::ALL } else { damage };
-            crate::ui::draw_parts(f, state, damage)
-        })
+            crate::ui::draw_parts(f, state, damage, &mut memo)
+        });
+        self.memo = memo;
+        &self.out
     }
 
     /// Like [`Screen::frame`] with any drawing: `draw` gets the frame over the composed

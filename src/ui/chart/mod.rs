@@ -3,12 +3,14 @@
 
 pub mod plot;
 
+use super::border::PaneBorder;
 use super::status::clock_text;
 use super::theme::Theme;
-use super::widgets::{compact_decimal, pane_block, waiting_state};
+use super::widgets::{compact_decimal, waiting_state};
 use crate::app::{AppState, Pane, PriceMove};
+use crate::config::{ClockZone, ThemeName};
 use crate::domain::{Candle, Interval};
-use crate::series::{CrossKind, overlays_from};
+use crate::series::{CrossKind, IndicatorConfig, overlays_from};
 use plot::{CandleChart, PlotStyle};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -77,8 +79,38 @@ fn date_text(ms: i64) -> String {
         .map_or_else(String::new, |t| t.format("%m-%d").to_string())
 }
 
-/// Draws the chart pane.
+/// What the chart pane last drew everything for. When a frame's inputs match but for the
+/// newest candle, only the header, that candle's columns and the price labels are drawn again
+/// — a trade moves one candle, not the 4,000 cells of a chart.
+#[derive(Debug, Default)]
+pub struct Memo {
+    key: Option<Key>,
+}
+
+/// Everything the chart's cells depend on besides the newest candle and the header.
+#[derive(Debug, PartialEq)]
+struct Key {
+    area: Rect,
+    title: String,
+    focused: bool,
+    theme: ThemeName,
+    unicode: bool,
+    clock: ClockZone,
+    indicators: IndicatorConfig,
+    candles: usize,
+    revision: u64,
+    geometry: plot::Geometry,
+}
+
+/// Draws the whole chart pane.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    redraw(f, area, s, th, &mut Memo::default());
+}
+
+/// Draws the chart pane, or only the parts of it the newest candle changed if `memo` shows
+/// that nothing else changed since it drew everything; clears what it draws first and
+/// returns those areas.
+pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Memo) -> Vec<Rect> {
     let mode = if s.chart.line_mode { "line" } else { "candles" };
     let back = if s.chart.offset > 0 {
         format!(" · -{}", s.chart.offset)
@@ -86,19 +118,22 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         String::new()
     };
     let title = format!(" {} · {} · {mode}{back} ", s.selected, s.chart.interval);
-    let block = pane_block(title, s.focus == Pane::Chart, th);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let focused = s.focus == Pane::Chart;
+    let border = PaneBorder::new(title.clone(), focused, th);
+    let inner = border.inner(area);
     let view = s.selected_market();
     let candles: &[Candle] = view.map_or(&[], |v| v.chart(s.chart.interval));
     if candles.is_empty() {
+        memo.key = None;
+        super::clear(f.buffer_mut(), area);
+        f.render_widget(border, area);
         let msg = format!(
             "{} {} candles appear here once market data arrives.",
             s.selected, s.chart.interval
         );
         let keys = "i / I interval · + / - zoom · h / l scroll · m line";
         waiting_state(f, inner, s, &[&msg, keys], th);
-        return;
+        return vec![area];
     }
     let dp = view.map_or(2, |v| v.price_dp);
     let [head, body, axis] = Layout::vertical([
@@ -153,8 +188,37 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             .spans
             .push(Span::styled(format!(" • {}", o.label), *style));
     }
+    let geometry = chart.geometry(body);
+    let key = geometry.map(|geometry| Key {
+        area,
+        title,
+        focused,
+        theme: s.settings.theme,
+        unicode: s.settings.unicode,
+        clock: s.settings.clock,
+        indicators: s.settings.indicators.clone(),
+        candles: candles.len(),
+        revision: view.map_or(0, |v| v.chart_revision(s.chart.interval)),
+        geometry,
+    });
+    if let (Some(key), Some(g)) = (&key, &geometry)
+        && memo.key.as_ref() == Some(key)
+    {
+        let [candle, labels] = chart.newest_strips(body, g);
+        let parts = vec![head, candle, labels];
+        for r in &parts {
+            super::clear(f.buffer_mut(), *r);
+        }
+        f.render_widget(Paragraph::new(head_line), head);
+        chart.draw(body, f.buffer_mut(), true);
+        return parts;
+    }
+    memo.key = key;
+    super::clear(f.buffer_mut(), area);
+    f.render_widget(border, area);
     f.render_widget(Paragraph::new(head_line), head);
     let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
     f.render_widget(chart, body);
     f.render_widget(Paragraph::new(Span::styled(axis_text, th.muted)), axis);
+    vec![area]
 }

@@ -111,10 +111,34 @@ fn is_blank(buf: &Buffer, x: u16, y: u16) -> bool {
         .is_none_or(|c| c.symbol() == " " || c.symbol() == "│")
 }
 
-impl Widget for CandleChart<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+/// Where the plot puts things in its area: what only the visible candles and the area decide.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Columns of the price labels on the right.
+    pub label_w: u16,
+    /// Columns of the candles.
+    pub plot_w: u16,
+    /// Rows of the volume panel at the bottom (0: none).
+    pub vol_rows: u16,
+    /// Rows of the price panel.
+    pub price_rows: u16,
+    /// First visible candle.
+    pub start: usize,
+    /// Visible candles.
+    pub n: usize,
+    /// Price scale, bottom and top.
+    pub lo: f64,
+    /// Top of the price scale.
+    pub hi: f64,
+    /// The largest visible volume (a full bar).
+    pub vol_max: Qty,
+}
+
+impl CandleChart<'_> {
+    /// The plot's geometry in `area`; `None` when there is nothing to draw or no room.
+    pub fn geometry(&self, area: Rect) -> Option<Geometry> {
         if self.candles.is_empty() || area.width < 12 || area.height < 4 {
-            return;
+            return None;
         }
         // Prices share their decimals, so the highest is the widest label.
         let label_w = 2 + self
@@ -129,82 +153,135 @@ impl Widget for CandleChart<'_> {
         } else {
             0
         };
-        let price_rows = area.height - vol_rows;
         let (start, n) = self.window(plot_w);
         let (lo, hi) = self.price_range(start, n);
-        let scale = Scale {
-            lo,
-            hi,
-            top: area.y,
-            rows: price_rows,
-        };
-        let per = self.zoom.max(1);
-        let body_w = if per > 1 { per - 1 } else { 1 };
         let vol_max = self.candles[start..start + n]
             .iter()
             .map(|c| c.volume)
             .max()
             .unwrap_or_default();
-        let mut prev_row: Option<u16> = None;
-        for (i, c) in self.candles[start..start + n].iter().enumerate() {
+        Some(Geometry {
+            label_w,
+            plot_w,
+            vol_rows,
+            price_rows: area.height - vol_rows,
+            start,
+            n,
+            lo,
+            hi,
+            vol_max,
+        })
+    }
+
+    /// The parts of `area` that show the newest visible candle (its columns, volume bar
+    /// included) and the price labels: all that a change to that candle alone can change
+    /// while the geometry stays the same.
+    pub fn newest_strips(&self, area: Rect, g: &Geometry) -> [Rect; 2] {
+        let per = self.zoom.max(1);
+        let x0 = area.x + (g.n.saturating_sub(1) as u16).saturating_mul(per);
+        let candle = Rect::new(x0, area.y, per, area.height).intersection(area);
+        let labels = Rect::new(area.x + g.plot_w, area.y, g.label_w, g.price_rows);
+        [candle, labels.intersection(area)]
+    }
+
+    /// Draws the plot; with `newest_only`, only what [`CandleChart::newest_strips`] covers
+    /// (the rest is left as an earlier draw with the same geometry made it).
+    pub fn draw(&self, area: Rect, buf: &mut Buffer, newest_only: bool) {
+        let Some(g) = self.geometry(area) else {
+            return;
+        };
+        let scale = Scale {
+            lo: g.lo,
+            hi: g.hi,
+            top: area.y,
+            rows: g.price_rows,
+        };
+        let per = self.zoom.max(1);
+        let from = if newest_only { g.n - 1 } else { 0 };
+        let mut prev_row = (from > 0 && self.line_mode)
+            .then(|| scale.row(self.candles[g.start + from - 1].close.to_f64_lossy()));
+        for (i, c) in self.candles[g.start..g.start + g.n]
+            .iter()
+            .enumerate()
+            .skip(from)
+        {
             let x0 = area.x + i as u16 * per;
-            let mid = x0 + (body_w - 1) / 2;
-            let up = c.close >= c.open;
-            let style = if up { self.style.up } else { self.style.down };
+            let style = if c.close >= c.open {
+                self.style.up
+            } else {
+                self.style.down
+            };
             if self.line_mode {
                 let row = scale.row(c.close.to_f64_lossy());
                 draw_line_step(buf, x0, per, row, prev_row, style);
                 prev_row = Some(row);
             } else {
-                draw_candle(buf, &scale, c, x0, mid, body_w, style);
+                draw_candle(buf, &scale, c, x0, per, style);
             }
-            if vol_rows > 0 {
-                let panel = Rect::new(mid, area.y + price_rows, 1, vol_rows);
-                draw_volume(buf, c.volume, vol_max, panel, style);
+            let mid = x0 + (body_width(per) - 1) / 2;
+            if g.vol_rows > 0 {
+                let panel = Rect::new(mid, area.y + g.price_rows, 1, g.vol_rows);
+                draw_volume(buf, c.volume, g.vol_max, panel, style);
             }
-            for o in self.overlays {
-                // The scale follows the candles; an overlay outside it is not drawn.
-                if let Some(Some(v)) = o.values.get(start + i)
-                    && (scale.lo..=scale.hi).contains(v)
-                {
-                    let y = scale.row(*v);
-                    if is_blank(buf, mid, y) {
-                        put(buf, mid, y, '•', o.style);
-                    }
+            self.marks(buf, &scale, g.start + i, mid);
+        }
+        draw_axis(
+            buf,
+            self,
+            &scale,
+            area.x + g.plot_w,
+            g.label_w,
+            g.start + g.n,
+        );
+    }
+
+    /// Overlay points and cross markers of candle `index` in column `mid`.
+    fn marks(&self, buf: &mut Buffer, scale: &Scale, index: usize, mid: u16) {
+        for o in self.overlays {
+            // The scale follows the candles; an overlay outside it is not drawn.
+            if let Some(Some(v)) = o.values.get(index)
+                && (scale.lo..=scale.hi).contains(v)
+            {
+                let y = scale.row(*v);
+                if is_blank(buf, mid, y) {
+                    put(buf, mid, y, '•', o.style);
                 }
             }
-            for (_, dir) in self.crosses.iter().filter(|(idx, _)| *idx == start + i) {
-                let (y, ch) = match dir {
-                    PriceMove::Up => (scale.row(c.low.to_f64_lossy()).saturating_add(1), '▲'),
-                    PriceMove::Down => (scale.row(c.high.to_f64_lossy()).saturating_sub(1), '▼'),
-                };
-                let y = y.clamp(area.y, area.y + price_rows - 1);
-                put(
-                    buf,
-                    mid,
-                    y,
-                    ch,
-                    if *dir == PriceMove::Up {
-                        self.style.up
-                    } else {
-                        self.style.down
-                    },
-                );
-            }
         }
-        draw_axis(buf, &self, &scale, area.x + plot_w, label_w, start + n);
+        let Some(c) = self.candles.get(index) else {
+            return;
+        };
+        let bottom = scale.top + scale.rows - 1;
+        for (_, dir) in self.crosses.iter().filter(|(idx, _)| *idx == index) {
+            let (y, ch, style) = match dir {
+                PriceMove::Up => {
+                    let y = scale.row(c.low.to_f64_lossy()).saturating_add(1);
+                    (y, '▲', self.style.up)
+                }
+                PriceMove::Down => {
+                    let y = scale.row(c.high.to_f64_lossy()).saturating_sub(1);
+                    (y, '▼', self.style.down)
+                }
+            };
+            put(buf, mid, y.clamp(scale.top, bottom), ch, style);
+        }
     }
 }
 
-fn draw_candle(
-    buf: &mut Buffer,
-    scale: &Scale,
-    c: &Candle,
-    x0: u16,
-    mid: u16,
-    body_w: u16,
-    style: Style,
-) {
+impl Widget for CandleChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        self.draw(area, buf, false);
+    }
+}
+
+/// Columns of a candle's body at `per` columns a candle (one column between candles).
+fn body_width(per: u16) -> u16 {
+    if per > 1 { per - 1 } else { 1 }
+}
+
+fn draw_candle(buf: &mut Buffer, scale: &Scale, c: &Candle, x0: u16, per: u16, style: Style) {
+    let body_w = body_width(per);
+    let mid = x0 + (body_w - 1) / 2;
     let (hi_y, lo_y) = (
         scale.row(c.high.to_f64_lossy()),
         scale.row(c.low.to_f64_lossy()),

@@ -32,6 +32,7 @@ pub(crate) fn check_ws_url(url: &str) -> Result<String, AlpacaSetupError> {
 /// Opens a connection, giving up after `limit`.
 pub(crate) async fn connect(url: &str, limit: Duration) -> Result<Ws, String> {
     let config = WebSocketConfig::default()
+        .read_buffer_size(crate::net::READ_CHUNK)
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE));
     let attempt = tokio_tungstenite::connect_async_with_config(url, Some(config), false);
