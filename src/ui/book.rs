@@ -3,6 +3,7 @@
 //! price step.
 
 use super::border::PaneBorder;
+use super::rows_memo::RowsMemo;
 use super::theme::Theme;
 use super::widgets::{compact_decimal, right, waiting_state};
 use crate::app::view::group_levels;
@@ -153,8 +154,20 @@ fn middle_line(book: &BookTop, w: usize, th: &Theme) -> Line<'static> {
     Line::from(Span::styled(format!("{text:^w$}"), th.muted))
 }
 
-/// Draws the ladder for the selected symbol.
+/// Draws the whole ladder for the selected symbol.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    redraw(f, area, s, th, &mut RowsMemo::default());
+}
+
+/// Draws the ladder, only its changed rows if `memo` holds the rest; returns the areas drawn
+/// (see [`RowsMemo::draw`]).
+pub fn redraw(
+    f: &mut Frame,
+    area: Rect,
+    s: &AppState,
+    th: &Theme,
+    memo: &mut RowsMemo,
+) -> Vec<Rect> {
     let view = s.selected_market();
     let book = view.map(|m| &m.book);
     let stale = book.is_some_and(|b| b.stale);
@@ -167,13 +180,15 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         s.selected,
         if stale { " · STALE" } else { "" }
     );
-    let block = PaneBorder::new(title, s.focus == Pane::Book, th);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let border = PaneBorder::new(title, s.focus == Pane::Book, th);
+    let inner = border.inner(area);
     let Some(book) = book.filter(|b| !b.bids.is_empty() || !b.asks.is_empty()) else {
+        memo.forget();
+        super::clear(f.buffer_mut(), area);
+        f.render_widget(border, area);
         let msg = format!("Waiting for the {} order book…", s.selected);
         waiting_state(f, inner, s, &[&msg], th);
-        return;
+        return vec![area];
     };
     let (bids, asks) = match s.book_group {
         Some(step) => (
@@ -227,7 +242,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     for (i, (l, t)) in bids.iter().enumerate() {
         lines.push(mark(level_line(l, *t, max, &c, &bid_style, th), i as i32));
     }
-    super::widgets::rows(f.buffer_mut(), inner, &lines);
+    memo.draw(f.buffer_mut(), area, border, lines)
 }
 
 #[cfg(test)]

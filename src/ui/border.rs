@@ -11,6 +11,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 /// A pane's border with its title at the top left.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PaneBorder<'a> {
     title: Line<'a>,
     set: border::Set<'static>,

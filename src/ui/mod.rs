@@ -12,6 +12,7 @@ pub mod help;
 pub mod layout;
 pub mod positions;
 pub mod prompt;
+pub mod rows_memo;
 pub mod status;
 pub mod tape;
 pub mod theme;
@@ -40,6 +41,8 @@ pub struct Drawn {
 #[derive(Debug, Default)]
 pub struct Memo {
     chart: chart::Memo,
+    watchlist: rows_memo::RowsMemo,
+    book: rows_memo::RowsMemo,
 }
 
 /// Draws the whole screen from the state.
@@ -70,28 +73,21 @@ pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage, memo: &mut Memo) 
             cursor,
         };
     };
-    type Pane = fn(&mut Frame, Rect, &AppState, &Theme);
-    let parts: [(Damage, Rect, Pane); 7] = [
-        (Damage::STATUS, a.status, status::draw),
-        (Damage::WATCHLIST, a.watchlist, watchlist::draw),
-        (Damage::TICKET, a.ticket, ticket::draw),
-        (Damage::CHART, a.chart, chart::draw),
-        (Damage::BOOK, a.book, book::draw),
-        (Damage::TAPE, a.tape, tape::draw),
-        (Damage::BOTTOM, a.bottom, bottom::draw),
+    let parts = [
+        (Damage::STATUS, a.status),
+        (Damage::WATCHLIST, a.watchlist),
+        (Damage::TICKET, a.ticket),
+        (Damage::CHART, a.chart),
+        (Damage::BOOK, a.book),
+        (Damage::TAPE, a.tape),
+        (Damage::BOTTOM, a.bottom),
     ];
     let mut areas = Vec::new();
-    for (part, rect, draw) in parts {
+    for (part, rect) in parts {
         if !damage.intersects(part) {
             continue;
         }
-        let drawn = if part == Damage::CHART {
-            chart::redraw(f, rect, s, &th, &mut memo.chart)
-        } else {
-            clear(f.buffer_mut(), rect);
-            draw(f, rect, s, &th);
-            vec![rect]
-        };
+        let drawn = redraw_part(f, part, rect, s, &th, memo);
         for rect in drawn {
             if !s.settings.unicode {
                 ascii::downgrade(f.buffer_mut(), rect);
@@ -103,6 +99,30 @@ pub fn draw_parts(f: &mut Frame, s: &AppState, damage: Damage, memo: &mut Memo) 
         areas,
         cursor: None,
     }
+}
+
+/// Draws one part again: the chart, ladder and watchlist only where they changed (see their
+/// memos), the rest whole. Returns the areas drawn.
+fn redraw_part(
+    f: &mut Frame,
+    part: Damage,
+    rect: Rect,
+    s: &AppState,
+    th: &Theme,
+    memo: &mut Memo,
+) -> Vec<Rect> {
+    let whole: fn(&mut Frame, Rect, &AppState, &Theme) = match part {
+        Damage::CHART => return chart::redraw(f, rect, s, th, &mut memo.chart),
+        Damage::BOOK => return book::redraw(f, rect, s, th, &mut memo.book),
+        Damage::WATCHLIST => return watchlist::redraw(f, rect, s, th, &mut memo.watchlist),
+        Damage::STATUS => status::draw,
+        Damage::TICKET => ticket::draw,
+        Damage::TAPE => tape::draw,
+        _ => bottom::draw,
+    };
+    clear(f.buffer_mut(), rect);
+    whole(f, rect, s, th);
+    vec![rect]
 }
 
 /// Resets every cell of `area` (a pane draws only the cells it fills).
@@ -124,10 +144,10 @@ fn draw_panes(f: &mut Frame, s: &AppState, th: &Theme, memo: &mut Memo) -> Optio
         return None;
     };
     status::draw(f, a.status, s, th);
-    watchlist::draw(f, a.watchlist, s, th);
+    watchlist::redraw(f, a.watchlist, s, th, &mut memo.watchlist);
     ticket::draw(f, a.ticket, s, th);
     chart::redraw(f, a.chart, s, th, &mut memo.chart);
-    book::draw(f, a.book, s, th);
+    book::redraw(f, a.book, s, th, &mut memo.book);
     tape::draw(f, a.tape, s, th);
     bottom::draw(f, a.bottom, s, th);
     match &s.overlay {

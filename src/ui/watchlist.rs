@@ -2,6 +2,7 @@
 //! and on wider screens 24 h quote volume and a sparkline; the highlighted row is selected.
 
 use super::border::PaneBorder;
+use super::rows_memo::RowsMemo;
 use super::theme::Theme;
 use super::widgets::{compact_decimal, right, sparkline};
 use crate::app::state::MarketView;
@@ -105,8 +106,20 @@ fn row(sym: &Symbol, view: Option<&MarketView>, c: Cols, th: &Theme) -> Line<'st
     Line::from(spans)
 }
 
-/// Draws the watchlist.
+/// Draws the whole watchlist.
 pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
+    redraw(f, area, s, th, &mut RowsMemo::default());
+}
+
+/// Draws the watchlist, only its changed rows if `memo` holds the rest; returns the areas
+/// drawn (see [`RowsMemo::draw`]).
+pub fn redraw(
+    f: &mut Frame,
+    area: Rect,
+    s: &AppState,
+    th: &Theme,
+    memo: &mut RowsMemo,
+) -> Vec<Rect> {
     let mut title = format!(" {}", s.lists.shown().name);
     for part in [
         s.watch_sort.label().to_string(),
@@ -121,9 +134,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         }
     }
     title.push(' ');
-    let block = PaneBorder::new(title, s.focus == Pane::Watchlist, th);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let border = PaneBorder::new(title, s.focus == Pane::Watchlist, th);
+    let inner = border.inner(area);
     let rows = inner.height as usize;
     let first = s.watch_cursor.saturating_sub(rows.saturating_sub(1));
     let list = s.watch_rows();
@@ -146,8 +158,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
         } else {
             "This list is empty. Add symbols with :add SYMBOL, or / to search and a to add."
         };
+        memo.forget();
+        super::clear(f.buffer_mut(), area);
+        f.render_widget(border, area);
         super::widgets::empty_state(f, inner, &[hint], th);
-        return;
+        return vec![area];
     }
     let lines: Vec<Line> = list
         .into_iter()
@@ -163,7 +178,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
             }
         })
         .collect();
-    super::widgets::rows(f.buffer_mut(), inner, &lines);
+    memo.draw(f.buffer_mut(), area, border, lines)
 }
 
 /// Cuts `s` to at most `n` characters.

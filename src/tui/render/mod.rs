@@ -10,7 +10,6 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::{Frame, Terminal};
-use std::io::Write as _;
 
 mod encode;
 #[cfg(test)]
@@ -134,11 +133,24 @@ impl Screen {
     /// Draws a frame and writes it to stdout in one write; returns the bytes written.
     pub fn draw(&mut self, state: &AppState, damage: Damage) -> std::io::Result<usize> {
         let bytes = self.frame(state, damage);
-        if !bytes.is_empty() {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()?;
-        }
+        write_all(bytes)?;
         Ok(bytes.len())
     }
+}
+
+/// Writes `bytes` to the terminal straight to stdout's descriptor: std's stdout is line
+/// buffered and splits a frame at its last line feed into two writes (and the encoder moves
+/// down a row with a line feed). Everything else written to stdout is flushed at once, so
+/// nothing is reordered.
+fn write_all(mut bytes: &[u8]) -> std::io::Result<()> {
+    let out = std::io::stdout();
+    while !bytes.is_empty() {
+        match nix::unistd::write(&out, bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
