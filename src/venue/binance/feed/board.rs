@@ -2,21 +2,49 @@
 //!
 //! Trades, tickers, candles, connection states and notices travel on a bounded mpsc channel and
 //! are never dropped (a full channel makes the connection task wait). Book updates do not: each
-//! symbol has one slot on a [`Board`] holding its latest [`BookTop`], plus a "dirty" mark and a
-//! queue position. A connection task overwrites the slot on every applied diff and wakes the
-//! receiver only when the slot was clean, so a burst of a thousand diffs costs the receiver one
-//! event carrying the newest state, and memory never grows with the burst.
+//! symbol has one slot on a [`Board`], plus a "dirty" mark and a queue position. A slot either
+//! holds a [`BookTop`] the connection overwrites, or points at the book itself: the connection
+//! applies diffs to the [`SharedBook`] and only marks the slot, and the receiver copies the top
+//! levels when it takes the slot. Either way the receiver is woken only when the slot was
+//! clean, so a burst of a thousand diffs costs it one event carrying the newest state (and one
+//! copy of the top levels, not a thousand), and memory never grows with the burst.
 
+use crate::book::BookSync;
 use crate::domain::{BookTop, Symbol};
 use crate::venue::MarketEvent;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
+
+/// A book its connection task applies diffs to and the receiver reads the top of. Never hold
+/// its lock while calling into the [`Board`] (neither side nests the two locks).
+pub type SharedBook = Arc<Mutex<BookSync>>;
+
+/// Locks a shared book (a panic elsewhere while it was held leaves it as it was: usable).
+pub fn lock_book(book: &SharedBook) -> MutexGuard<'_, BookSync> {
+    book.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 #[derive(Debug, Default)]
 struct Slot {
     top: BookTop,
+    /// The book and how many levels a side to copy from it, if the slot points at one.
+    source: Option<(SharedBook, usize)>,
     dirty: bool,
+}
+
+impl Slot {
+    /// The top to deliver: copied from the book now, or as last written.
+    fn read(source: Option<(SharedBook, usize)>, top: BookTop) -> BookTop {
+        match source {
+            Some((book, levels)) => {
+                let mut top = top;
+                lock_book(&book).fill_top(levels, &mut top);
+                top
+            }
+            None => top,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -46,6 +74,29 @@ impl Board {
             None => inner.slots.entry(symbol.clone()).or_default(),
         };
         write(&mut slot.top);
+        self.mark(inner, symbol);
+    }
+
+    /// Points `symbol`'s slot at `book` (its top `levels` a side are copied when taken) and
+    /// marks it dirty.
+    pub fn attach(&self, symbol: &Symbol, book: SharedBook, levels: usize) {
+        let mut inner = self.lock();
+        inner.slots.entry(symbol.clone()).or_default().source = Some((book, levels));
+        self.mark(inner, symbol);
+    }
+
+    /// `symbol`'s book changed: marks its slot dirty, waking the receiver if it was clean.
+    pub fn changed(&self, symbol: &Symbol) {
+        let inner = self.lock();
+        if inner.slots.contains_key(symbol) {
+            self.mark(inner, symbol);
+        }
+    }
+
+    fn mark(&self, mut inner: MutexGuard<'_, Inner>, symbol: &Symbol) {
+        let Some(slot) = inner.slots.get_mut(symbol) else {
+            return;
+        };
         if !slot.dirty {
             slot.dirty = true;
             inner.queue.push_back(symbol.clone());
@@ -54,22 +105,37 @@ impl Board {
         }
     }
 
-    /// Takes the oldest dirty slot as a [`MarketEvent::Book`].
+    /// Takes the oldest dirty slot as a [`MarketEvent::Book`]. A book is read after the board's
+    /// lock is released: a diff applied meanwhile marks the slot again, and the next take
+    /// delivers the same or a newer top.
     fn take(&self) -> Option<MarketEvent> {
-        let mut inner = self.lock();
-        while let Some(symbol) = inner.queue.pop_front() {
-            if let Some(slot) = inner.slots.get_mut(&symbol) {
-                slot.dirty = false;
-                let top = slot.top.clone();
-                return Some(MarketEvent::Book { symbol, top });
+        let (symbol, source, top) = {
+            let mut inner = self.lock();
+            loop {
+                let symbol = inner.queue.pop_front()?;
+                if let Some(slot) = inner.slots.get_mut(&symbol) {
+                    slot.dirty = false;
+                    let top = if slot.source.is_some() {
+                        BookTop::default()
+                    } else {
+                        slot.top.clone()
+                    };
+                    break (symbol, slot.source.clone(), top);
+                }
             }
-        }
-        None
+        };
+        let top = Slot::read(source, top);
+        Some(MarketEvent::Book { symbol, top })
     }
 
     /// The latest top of `symbol`, dirty or not.
     pub fn latest(&self, symbol: &Symbol) -> Option<BookTop> {
-        self.lock().slots.get(symbol).map(|s| s.top.clone())
+        let (source, top) = {
+            let inner = self.lock();
+            let slot = inner.slots.get(symbol)?;
+            (slot.source.clone(), slot.top.clone())
+        };
+        Some(Slot::read(source, top))
     }
 
     /// Forgets `symbol` (unsubscribed).
@@ -189,5 +255,74 @@ mod tests {
         board.publish(&sym, |t| t.update_id = 1001);
         assert!(matches!(recv.recv().await, Some(MarketEvent::Book { .. })));
         assert_eq!(recv.recv().await, None);
+    }
+
+    fn level(price: i64, qty: i64) -> crate::domain::Level {
+        crate::domain::Level {
+            price: crate::domain::Price::from_int(price),
+            qty: crate::domain::Qty::from_int(qty),
+        }
+    }
+
+    fn diff(id: u64) -> crate::book::DepthDiff {
+        crate::book::DepthDiff {
+            first_id: id,
+            last_id: id,
+            time: 0,
+            bids: vec![level(100 + id as i64, 1)],
+            asks: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn an_attached_book_delivers_its_newest_top_once_for_a_burst() {
+        let board = Arc::new(Board::default());
+        let (_tx, rx) = mpsc::channel(8);
+        let mut recv = MarketReceiver::new(rx, board.clone());
+        let sym = Symbol::new("BTCUSDT").unwrap();
+        let book: SharedBook = Arc::new(Mutex::new(BookSync::new(100, 100)));
+        board.attach(&sym, book.clone(), 2);
+        let mut got = vec![];
+        recv.drain(&mut got, 10);
+        let stale = BookTop {
+            stale: true,
+            ..BookTop::default()
+        };
+        assert_eq!(
+            got,
+            [MarketEvent::Book {
+                symbol: sym.clone(),
+                top: stale
+            }]
+        );
+        lock_book(&book).on_diff(&diff(11));
+        let snap = crate::book::DepthSnapshot {
+            last_id: 10,
+            bids: vec![level(50, 1)],
+            asks: vec![level(5000, 2)],
+        };
+        lock_book(&book).on_snapshot(&snap);
+        board.changed(&sym);
+        for id in 12..=1000 {
+            lock_book(&book).on_diff(&diff(id));
+            board.changed(&sym);
+        }
+        board.changed(&Symbol::new("ETHUSDT").unwrap());
+        got.clear();
+        recv.drain(&mut got, 10);
+        let want = BookTop {
+            update_id: 1000,
+            bids: vec![level(1100, 1), level(1099, 1)],
+            asks: vec![level(5000, 2)],
+            stale: false,
+        };
+        assert_eq!(
+            got,
+            [MarketEvent::Book {
+                symbol: sym.clone(),
+                top: want.clone()
+            }]
+        );
+        assert_eq!(board.latest(&sym), Some(want));
     }
 }

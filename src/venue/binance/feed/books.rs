@@ -2,11 +2,12 @@
 //! snapshot in flight per symbol, a delay before refetching, a dead mark for unknown symbols,
 //! and a snapshot for a book whose symbol is too quiet to send the diff that starts a sync).
 
-use super::board::Board;
+use super::board::{Board, SharedBook, lock_book};
 use super::stats::FeedStats;
 use crate::book::{BookSync, DepthDiff, DepthSnapshot, DiffOutcome, SnapshotOutcome};
-use crate::domain::{BookTop, Symbol};
+use crate::domain::Symbol;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -16,7 +17,8 @@ use tokio::time::Instant;
 const QUIET_SNAPSHOT_AFTER: Duration = Duration::from_secs(2);
 
 struct BookState {
-    sync: BookSync,
+    /// The book; the board copies its top when the receiver takes it.
+    sync: SharedBook,
     in_flight: bool,
     retry_at: Option<Instant>,
     /// When to fetch a snapshot if no diff came by then.
@@ -55,20 +57,15 @@ impl Books {
 
     /// Starts a (stale) book for `symbol` and shows it as syncing.
     pub(super) fn add(&mut self, symbol: &Symbol, board: &Board) {
-        let state = BookState {
-            sync: BookSync::new(self.depth, self.max_buffer),
+        let (depth, max_buffer) = (self.depth, self.max_buffer);
+        let state = self.map.entry(symbol.clone()).or_insert_with(|| BookState {
+            sync: Arc::new(Mutex::new(BookSync::new(depth, max_buffer))),
             in_flight: false,
             retry_at: None,
             quiet_at: Some(Instant::now() + QUIET_SNAPSHOT_AFTER),
             dead: false,
-        };
-        self.map.entry(symbol.clone()).or_insert(state);
-        board.publish(symbol, |t| {
-            *t = BookTop {
-                stale: true,
-                ..BookTop::default()
-            }
         });
+        board.attach(symbol, state.sync.clone(), self.levels);
     }
 
     /// Drops `symbol`'s book.
@@ -85,12 +82,12 @@ impl Books {
     /// After a lost connection: every book goes stale and will resync from the next diff.
     pub(super) fn reset_all(&mut self, stats: &FeedStats, board: &Board) {
         for (symbol, b) in &mut self.map {
-            if b.sync.reset() {
+            if lock_book(&b.sync).reset() {
                 stats.on_resync();
             }
             b.retry_at = None;
             b.quiet_at = Some(Instant::now() + QUIET_SNAPSHOT_AFTER);
-            board.publish(symbol, |t| t.stale = true);
+            board.changed(symbol);
         }
     }
 
@@ -106,9 +103,10 @@ impl Books {
         let Some(b) = self.map.get_mut(symbol) else {
             return Next::Idle;
         };
-        match b.sync.on_diff(diff) {
+        let outcome = lock_book(&b.sync).on_diff(diff);
+        match outcome {
             DiffOutcome::Applied => {
-                board.publish(symbol, |t| b.sync.fill_top(self.levels, t));
+                board.changed(symbol);
                 Next::Idle
             }
             DiffOutcome::Ignored => Next::Idle,
@@ -120,7 +118,7 @@ impl Books {
                 tracing::info!(%symbol, expected, got, "order book gap; resyncing");
                 stats.on_resync();
                 b.retry_at = None;
-                board.publish(symbol, |t| t.stale = true);
+                board.changed(symbol);
                 b.fetch_now()
             }
         }
@@ -146,9 +144,10 @@ impl Books {
             return false;
         };
         b.in_flight = false;
-        match b.sync.on_snapshot(snap) {
+        let outcome = lock_book(&b.sync).on_snapshot(snap);
+        match outcome {
             SnapshotOutcome::Synced => {
-                board.publish(symbol, |t| b.sync.fill_top(self.levels, t));
+                board.changed(symbol);
                 true
             }
             SnapshotOutcome::TooOld => {
@@ -209,11 +208,13 @@ impl Books {
 impl BookState {
     /// Stale with nothing buffered: (re)subscribed and no diff seen yet.
     fn waits_first_diff(&self) -> bool {
-        self.sync.is_stale() && !self.sync.wants_snapshot()
+        let sync = lock_book(&self.sync);
+        sync.is_stale() && !sync.wants_snapshot()
     }
 
     fn fetch_now(&self) -> Next {
-        if self.sync.wants_snapshot() && !self.in_flight && self.retry_at.is_none() && !self.dead {
+        let wants = lock_book(&self.sync).wants_snapshot();
+        if wants && !self.in_flight && self.retry_at.is_none() && !self.dead {
             Next::Fetch
         } else {
             Next::Idle
