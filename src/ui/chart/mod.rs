@@ -97,6 +97,8 @@ struct Key {
     unicode: bool,
     clock: ClockZone,
     indicators: IndicatorConfig,
+    zoom: u16,
+    price_dp: u32,
     candles: usize,
     revision: u64,
     geometry: plot::Geometry,
@@ -107,17 +109,73 @@ pub fn draw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme) {
     redraw(f, area, s, th, &mut Memo::default());
 }
 
-/// Draws the chart pane, or only the parts of it the newest candle changed if `memo` shows
-/// that nothing else changed since it drew everything; clears what it draws first and
-/// returns those areas.
-pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Memo) -> Vec<Rect> {
+/// The pane's title: symbol, interval, mode and how far it is scrolled back.
+fn title(s: &AppState) -> String {
     let mode = if s.chart.line_mode { "line" } else { "candles" };
     let back = if s.chart.offset > 0 {
         format!(" · -{}", s.chart.offset)
     } else {
         String::new()
     };
-    let title = format!(" {} · {} · {mode}{back} ", s.selected, s.chart.interval);
+    format!(" {} · {} · {mode}{back} ", s.selected, s.chart.interval)
+}
+
+/// Cross markers as the plot draws them.
+fn cross_marks(crosses: &[crate::series::Cross]) -> Vec<(usize, PriceMove)> {
+    crosses
+        .iter()
+        .map(|c| {
+            let dir = if c.kind == CrossKind::Up {
+                PriceMove::Up
+            } else {
+                PriceMove::Down
+            };
+            (c.index, dir)
+        })
+        .collect()
+}
+
+/// The pane without candles: what will appear and the keys that move the chart.
+fn draw_waiting(
+    f: &mut Frame,
+    area: Rect,
+    border: PaneBorder<'_>,
+    s: &AppState,
+    th: &Theme,
+) -> Vec<Rect> {
+    let inner = border.inner(area);
+    super::clear(f.buffer_mut(), area);
+    f.render_widget(border, area);
+    let msg = format!(
+        "{} {} candles appear here once market data arrives.",
+        s.selected, s.chart.interval
+    );
+    let keys = "i / I interval · + / - zoom · h / l scroll · m line";
+    waiting_state(f, inner, s, &[&msg, keys], th);
+    vec![area]
+}
+
+/// Clears `parts` (the header and the newest candle's strips) and draws them again.
+fn redraw_newest(
+    f: &mut Frame,
+    parts: [Rect; 3],
+    head_line: Line<'static>,
+    chart: &CandleChart<'_>,
+    body: Rect,
+) -> Vec<Rect> {
+    for r in parts {
+        super::clear(f.buffer_mut(), r);
+    }
+    f.render_widget(Paragraph::new(head_line), parts[0]);
+    chart.draw(body, f.buffer_mut(), true);
+    parts.to_vec()
+}
+
+/// Draws the chart pane, or only the parts of it the newest candle changed if `memo` shows
+/// that nothing else changed since it drew everything; clears what it draws first and
+/// returns those areas.
+pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Memo) -> Vec<Rect> {
+    let title = title(s);
     let focused = s.focus == Pane::Chart;
     let border = PaneBorder::new(title.clone(), focused, th);
     let inner = border.inner(area);
@@ -125,15 +183,7 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
     let candles: &[Candle] = view.map_or(&[], |v| v.chart(s.chart.interval));
     if candles.is_empty() {
         memo.key = None;
-        super::clear(f.buffer_mut(), area);
-        f.render_widget(border, area);
-        let msg = format!(
-            "{} {} candles appear here once market data arrives.",
-            s.selected, s.chart.interval
-        );
-        let keys = "i / I interval · + / - zoom · h / l scroll · m line";
-        waiting_state(f, inner, s, &[&msg, keys], th);
-        return vec![area];
+        return draw_waiting(f, area, border, s, th);
     }
     let dp = view.map_or(2, |v| v.price_dp);
     let [head, body, axis] = Layout::vertical([
@@ -144,28 +194,14 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
     .areas(inner);
     let (start, _) = plot::window(candles.len(), s.chart.zoom, s.chart.offset, body.width);
     let (lines, cross_list) = overlays_from(candles, &s.settings.indicators, start);
-    let overlay_styles = th.overlays;
-    let plotted: Vec<plot::Overlay> = lines
-        .iter()
-        .zip(overlay_styles.iter().cycle())
+    let styles = th.overlays.iter().cycle();
+    let plotted: Vec<plot::Overlay> = (lines.iter().zip(styles.clone()))
         .map(|(o, style)| plot::Overlay {
             values: &o.values,
             style: *style,
         })
         .collect();
-    let crosses: Vec<(usize, PriceMove)> = cross_list
-        .iter()
-        .map(|c| {
-            (
-                c.index,
-                if c.kind == CrossKind::Up {
-                    PriceMove::Up
-                } else {
-                    PriceMove::Down
-                },
-            )
-        })
-        .collect();
+    let crosses = cross_marks(&cross_list);
     let chart = CandleChart {
         candles,
         overlays: &plotted,
@@ -183,7 +219,7 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
     };
     let (start, n) = chart.window(body.width);
     let mut head_line = header(s, &candles[..start + n], dp, th);
-    for (o, style) in lines.iter().zip(overlay_styles.iter().cycle()) {
+    for (o, style) in lines.iter().zip(styles) {
         head_line
             .spans
             .push(Span::styled(format!(" • {}", o.label), *style));
@@ -197,6 +233,8 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
         unicode: s.settings.unicode,
         clock: s.settings.clock,
         indicators: s.settings.indicators.clone(),
+        zoom: s.chart.zoom,
+        price_dp: dp,
         candles: candles.len(),
         revision: view.map_or(0, |v| v.chart_revision(s.chart.interval)),
         geometry,
@@ -205,13 +243,7 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
         && memo.key.as_ref() == Some(key)
     {
         let [candle, labels] = chart.newest_strips(body, g);
-        let parts = vec![head, candle, labels];
-        for r in &parts {
-            super::clear(f.buffer_mut(), *r);
-        }
-        f.render_widget(Paragraph::new(head_line), head);
-        chart.draw(body, f.buffer_mut(), true);
-        return parts;
+        return redraw_newest(f, [head, candle, labels], head_line, &chart, body);
     }
     memo.key = key;
     super::clear(f.buffer_mut(), area);
