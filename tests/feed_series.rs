@@ -272,3 +272,37 @@ fn a_chart_scrolled_anywhere_draws_the_same_averages() {
     }
     assert!(all.iter().all(|l| l.values.iter().flatten().count() > 5));
 }
+
+/// A chart whose newest candle alone moved recomputes only that candle's values; they must be
+/// exactly what computing everything gives, markers included, for any series and view.
+#[test]
+fn the_newest_candle_recomputed_alone_equals_computing_everything() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let cfg = IndicatorConfig {
+        sma: vec![3, 9],
+        ema: vec![4],
+        vwap: vec![0, 5],
+        cross: Some((2, 5)),
+    };
+    for len in [1usize, 2, 3, 5, 6, 12, 40] {
+        let mut c = closes(
+            &(0..len)
+                .map(|_| rng.random_range(90..110))
+                .collect::<Vec<_>>(),
+        );
+        for from in [0, len / 2, len.saturating_sub(1), len + 3] {
+            let mut o = speedtrade::series::Overlays::new(&c, &cfg, from);
+            for _ in 0..30 {
+                let last = c.last_mut().unwrap();
+                let close = rng.random_range(85..115);
+                *last = candle(last.open_time - T0, close, rng.random_range(0..40));
+                last.quote_volume = Decimal::new(rng.random_range(0..9_000_000), 3);
+                o.refresh_newest(&c);
+                let want = speedtrade::series::Overlays::new(&c, &cfg, from);
+                assert_eq!(o.lines, want.lines, "len {len} from {from}");
+                assert_eq!(o.crosses, want.crosses, "len {len} from {from}");
+            }
+        }
+    }
+}

@@ -62,122 +62,171 @@ pub struct Cross {
 
 const UNIT: f64 = 100_000_000.0;
 
-/// Rolling sums of closes (in 1e-8 units) over `period` candles; `None` until full.
-fn close_sums(candles: &[Candle], period: usize) -> Vec<Option<i128>> {
-    let mut out = Vec::with_capacity(candles.len());
-    let mut sum: i128 = 0;
-    for (i, c) in candles.iter().enumerate() {
-        sum += i128::from(c.close.units());
-        if i >= period {
-            sum -= i128::from(candles[i - period].close.units());
-        }
-        out.push((period > 0 && i + 1 >= period).then_some(sum));
-    }
-    out
-}
-
 /// The average of a `period`-candle sum of closes in 1e-8 units.
 fn mean(sum: i128, period: usize) -> f64 {
     sum as f64 / period as f64 / UNIT
 }
 
-/// Simple moving average of closes over `period` candles.
-pub fn sma(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
-    sma_from(candles, period, 0)
+/// A rolling sum of the last `period` closes (1e-8 units).
+#[derive(Debug, Clone)]
+struct CloseSum {
+    period: usize,
+    sum: i128,
 }
 
-/// [`sma`] with values only from index `from` on (`None` before it).
-fn sma_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> {
-    close_sums(candles, period)
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| s.filter(|_| i >= from).map(|s| mean(s, period)))
+impl CloseSum {
+    fn new(period: usize) -> Self {
+        Self { period, sum: 0 }
+    }
+
+    /// Takes in candle `i`; the sum once `period` candles are in.
+    fn step(&mut self, candles: &[Candle], i: usize) -> Option<i128> {
+        self.sum += i128::from(candles[i].close.units());
+        if i >= self.period {
+            self.sum -= i128::from(candles[i - self.period].close.units());
+        }
+        (self.period > 0 && i + 1 >= self.period).then_some(self.sum)
+    }
+}
+
+/// One overlay line part way through a series: what the next candle's value needs.
+#[derive(Debug, Clone)]
+enum Running {
+    Sma(CloseSum),
+    /// The sum seeds the average with the SMA of the first `period` closes; then each close
+    /// moves it by `alpha` (the second field) of the difference.
+    Ema(CloseSum, f64, Option<f64>),
+    Vwap {
+        period: usize,
+        quote: Decimal,
+        base: Decimal,
+    },
+}
+
+impl Running {
+    /// Takes in candle `i` (all before it taken in order) and returns its value if `want`
+    /// (values before the view are not computed, only the sums and averages they need).
+    fn step(&mut self, candles: &[Candle], i: usize, want: bool) -> Option<f64> {
+        match self {
+            Running::Sma(sum) => (sum.step(candles, i))
+                .filter(|_| want)
+                .map(|s| mean(s, sum.period)),
+            Running::Ema(sum, alpha, prev) => {
+                let full = sum.step(candles, i);
+                let close = candles[i].close.to_f64_lossy();
+                *prev = match *prev {
+                    Some(p) => Some(p + *alpha * (close - p)),
+                    None => full.map(|s| mean(s, sum.period)),
+                };
+                prev.filter(|_| want)
+            }
+            Running::Vwap {
+                period,
+                quote,
+                base,
+            } => {
+                let c = &candles[i];
+                *quote += c.quote_volume;
+                *base += c.volume.to_decimal();
+                if *period > 0 && i >= *period {
+                    let old = &candles[i - *period];
+                    *quote -= old.quote_volume;
+                    *base -= old.volume.to_decimal();
+                }
+                let full = *period == 0 || i + 1 >= *period;
+                (want && full && !base.is_zero())
+                    .then(|| quote.checked_div(*base))
+                    .flatten()
+                    .and_then(|d| d.to_f64())
+            }
+        }
+    }
+}
+
+/// Crosses part way through a series: both sums and the side the fast one was last on.
+#[derive(Debug, Clone)]
+struct CrossRun {
+    fast: CloseSum,
+    slow: CloseSum,
+    side: i8,
+}
+
+impl CrossRun {
+    fn new(fast: usize, slow: usize) -> Self {
+        Self {
+            fast: CloseSum::new(fast),
+            slow: CloseSum::new(slow),
+            side: 0,
+        }
+    }
+
+    /// Takes in candle `i`; a cross if the fast SMA changed sides there.
+    fn step(&mut self, candles: &[Candle], i: usize) -> Option<Cross> {
+        let (f, s) = (self.fast.step(candles, i), self.slow.step(candles, i));
+        let (f, s) = (f?, s?);
+        let fp = i128::try_from(self.fast.period).unwrap_or(1);
+        let sp = i128::try_from(self.slow.period).unwrap_or(1);
+        // fast/fp vs slow/sp without division.
+        let now = match (f * sp).cmp(&(s * fp)) {
+            std::cmp::Ordering::Greater => 1,
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => return None,
+        };
+        let was = std::mem::replace(&mut self.side, now);
+        (was != 0 && now != was).then(|| Cross {
+            index: i,
+            open_time: candles[i].open_time,
+            kind: if now > 0 {
+                CrossKind::Up
+            } else {
+                CrossKind::Down
+            },
+        })
+    }
+}
+
+/// Every value of one line over `candles`, `None` before index `from`.
+fn line(candles: &[Candle], mut run: Running, from: usize) -> Vec<Option<f64>> {
+    (0..candles.len())
+        .map(|i| run.step(candles, i, i >= from))
         .collect()
+}
+
+/// Simple moving average of closes over `period` candles.
+pub fn sma(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
+    line(candles, Running::Sma(CloseSum::new(period)), 0)
 }
 
 /// Exponential moving average of closes (`alpha = 2 / (period + 1)`), seeded with the SMA of
 /// the first `period` closes.
 pub fn ema(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
-    ema_from(candles, period, 0)
+    line(candles, ema_run(period), 0)
 }
 
-/// [`ema`] with values only from index `from` on (the average still runs from the start).
-fn ema_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> {
-    let alpha = 2.0 / (period as f64 + 1.0);
-    let mut out = Vec::with_capacity(candles.len());
-    let mut prev: Option<f64> = None;
-    for (i, (c, s)) in candles.iter().zip(close_sums(candles, period)).enumerate() {
-        let close = c.close.to_f64_lossy();
-        prev = match prev {
-            Some(p) => Some(p + alpha * (close - p)),
-            None => s.map(|s| mean(s, period)),
-        };
-        out.push(prev.filter(|_| i >= from));
-    }
-    out
+fn ema_run(period: usize) -> Running {
+    Running::Ema(CloseSum::new(period), 2.0 / (period as f64 + 1.0), None)
 }
 
 /// Volume-weighted average price over the last `period` candles (Σ quote volume / Σ volume;
 /// 0 = since the first candle). `None` while the window has no volume.
 pub fn vwap(candles: &[Candle], period: usize) -> Vec<Option<f64>> {
-    vwap_from(candles, period, 0)
+    line(candles, vwap_run(period), 0)
 }
 
-/// [`vwap`] with values only from index `from` on (the sums still run from the start).
-fn vwap_from(candles: &[Candle], period: usize, from: usize) -> Vec<Option<f64>> {
-    let mut out = Vec::with_capacity(candles.len());
-    let (mut quote, mut base) = (Decimal::ZERO, Decimal::ZERO);
-    for (i, c) in candles.iter().enumerate() {
-        quote += c.quote_volume;
-        base += c.volume.to_decimal();
-        if period > 0 && i >= period {
-            let old = &candles[i - period];
-            quote -= old.quote_volume;
-            base -= old.volume.to_decimal();
-        }
-        let full = (period == 0 || i + 1 >= period) && i >= from;
-        let v = (full && !base.is_zero())
-            .then(|| quote.checked_div(base))
-            .flatten();
-        out.push(v.and_then(|d| d.to_f64()));
+fn vwap_run(period: usize) -> Running {
+    Running::Vwap {
+        period,
+        quote: Decimal::ZERO,
+        base: Decimal::ZERO,
     }
-    out
 }
 
 /// Candles where SMA(`fast`) crosses SMA(`slow`), compared exactly.
 pub fn crosses(candles: &[Candle], fast: usize, slow: usize) -> Vec<Cross> {
-    let (f, s) = (close_sums(candles, fast), close_sums(candles, slow));
-    let (fp, sp) = (
-        i128::try_from(fast).unwrap_or(1),
-        i128::try_from(slow).unwrap_or(1),
-    );
-    let mut out = vec![];
-    let mut side = 0i8;
-    for (i, (f, s)) in f.iter().zip(&s).enumerate() {
-        let (Some(f), Some(s)) = (f, s) else {
-            continue;
-        };
-        // fast/fp vs slow/sp without division.
-        let now = match (f * sp).cmp(&(s * fp)) {
-            std::cmp::Ordering::Greater => 1,
-            std::cmp::Ordering::Less => -1,
-            std::cmp::Ordering::Equal => continue,
-        };
-        if side != 0 && now != side {
-            let kind = if now > 0 {
-                CrossKind::Up
-            } else {
-                CrossKind::Down
-            };
-            out.push(Cross {
-                index: i,
-                open_time: candles[i].open_time,
-                kind,
-            });
-        }
-        side = now;
-    }
-    out
+    let mut run = CrossRun::new(fast, slow);
+    (0..candles.len())
+        .filter_map(|i| run.step(candles, i))
+        .collect()
 }
 
 /// Every overlay and cross marker `cfg` asks for.
@@ -185,41 +234,94 @@ pub fn overlays(candles: &[Candle], cfg: &IndicatorConfig) -> (Vec<Overlay>, Vec
     overlays_from(candles, cfg, 0)
 }
 
-/// [`overlays`] with line values only from candle `from` on (`None` before it: a chart
-/// computes what it shows, not the whole history, while every average still starts at the
-/// first candle so values never depend on where the view starts).
+/// [`overlays`] with values only from index `from` on (`None` before it); sums and averages
+/// still run from the first candle, so a value never depends on `from`.
 pub fn overlays_from(
     candles: &[Candle],
     cfg: &IndicatorConfig,
     from: usize,
 ) -> (Vec<Overlay>, Vec<Cross>) {
-    let mut lines = vec![];
-    for &p in &cfg.sma {
-        lines.push(Overlay {
-            label: format!("SMA {p}"),
-            values: sma_from(candles, p, from),
-        });
+    let o = Overlays::new(candles, cfg, from);
+    (o.lines, o.crosses)
+}
+
+/// The overlays and crosses of a series, with each line's running state before the newest
+/// candle, so that after a change to that candle alone its values are computed again alone
+/// (the same operations in the same order: the same values as computing everything).
+#[derive(Debug, Clone)]
+pub struct Overlays {
+    /// Lines in `cfg` order: SMAs, EMAs, VWAPs.
+    pub lines: Vec<Overlay>,
+    /// Cross markers, oldest first.
+    pub crosses: Vec<Cross>,
+    before_newest: Vec<Running>,
+    cross_before_newest: Option<CrossRun>,
+    from: usize,
+}
+
+impl Overlays {
+    /// Computes every line and cross `cfg` asks for over `candles` (values from `from` on).
+    pub fn new(candles: &[Candle], cfg: &IndicatorConfig, from: usize) -> Self {
+        let runs = (cfg
+            .sma
+            .iter()
+            .map(|&p| (format!("SMA {p}"), Running::Sma(CloseSum::new(p)))))
+        .chain(cfg.ema.iter().map(|&p| (format!("EMA {p}"), ema_run(p))))
+        .chain(cfg.vwap.iter().map(|&p| {
+            let label = if p == 0 {
+                "VWAP".to_string()
+            } else {
+                format!("VWAP {p}")
+            };
+            (label, vwap_run(p))
+        }));
+        let older = candles.len().saturating_sub(1);
+        let mut lines = Vec::new();
+        let mut before_newest = Vec::new();
+        for (label, mut run) in runs {
+            let mut values: Vec<Option<f64>> = (0..older)
+                .map(|i| run.step(candles, i, i >= from))
+                .collect();
+            before_newest.push(run.clone());
+            if older < candles.len() {
+                values.push(run.step(candles, older, older >= from));
+            }
+            lines.push(Overlay { label, values });
+        }
+        let mut crosses = Vec::new();
+        let mut cross_before_newest = None;
+        if let Some((fast, slow)) = cfg.cross {
+            let mut run = CrossRun::new(fast, slow);
+            crosses.extend((0..older).filter_map(|i| run.step(candles, i)));
+            cross_before_newest = Some(run.clone());
+            if older < candles.len() {
+                crosses.extend(run.step(candles, older));
+            }
+        }
+        Self {
+            lines,
+            crosses,
+            before_newest,
+            cross_before_newest,
+            from,
+        }
     }
-    for &p in &cfg.ema {
-        lines.push(Overlay {
-            label: format!("EMA {p}"),
-            values: ema_from(candles, p, from),
-        });
-    }
-    for &p in &cfg.vwap {
-        let label = if p == 0 {
-            "VWAP".to_string()
-        } else {
-            format!("VWAP {p}")
+
+    /// Computes the newest candle's values again. Only valid when every other candle, their
+    /// count, the config and `from` are as when these overlays were computed.
+    pub fn refresh_newest(&mut self, candles: &[Candle]) {
+        let Some(newest) = candles.len().checked_sub(1) else {
+            return;
         };
-        lines.push(Overlay {
-            label,
-            values: vwap_from(candles, p, from),
-        });
+        for (line, run) in self.lines.iter_mut().zip(&self.before_newest) {
+            let value = run.clone().step(candles, newest, newest >= self.from);
+            if let Some(v) = line.values.last_mut() {
+                *v = value;
+            }
+        }
+        if let Some(run) = &self.cross_before_newest {
+            self.crosses.retain(|c| c.index < newest);
+            self.crosses.extend(run.clone().step(candles, newest));
+        }
     }
-    let marks = cfg
-        .cross
-        .map(|(f, s)| crosses(candles, f, s))
-        .unwrap_or_default();
-    (lines, marks)
 }

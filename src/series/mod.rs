@@ -11,5 +11,6 @@ pub mod indicators;
 
 pub use candles::{CandleSeries, CandleSet};
 pub use indicators::{
-    Cross, CrossKind, IndicatorConfig, Overlay, crosses, ema, overlays, overlays_from, sma, vwap,
+    Cross, CrossKind, IndicatorConfig, Overlay, Overlays, crosses, ema, overlays, overlays_from,
+    sma, vwap,
 };

@@ -10,7 +10,7 @@ use super::widgets::{compact_decimal, waiting_state};
 use crate::app::{AppState, Pane, PriceMove};
 use crate::config::{ClockZone, ThemeName};
 use crate::domain::{Candle, Interval};
-use crate::series::{CrossKind, IndicatorConfig, overlays_from};
+use crate::series::{CrossKind, IndicatorConfig, Overlays};
 use plot::{CandleChart, PlotStyle};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -85,6 +85,9 @@ fn date_text(ms: i64) -> String {
 #[derive(Debug, Default)]
 pub struct Memo {
     key: Option<Key>,
+    /// The overlays computed then, kept so that only the newest candle's values are computed
+    /// again.
+    overlays: Option<Overlays>,
 }
 
 /// Everything the chart's cells depend on besides the newest candle and the header.
@@ -171,41 +174,19 @@ fn redraw_newest(
     parts.to_vec()
 }
 
-/// Draws the chart pane, or only the parts of it the newest candle changed if `memo` shows
-/// that nothing else changed since it drew everything; clears what it draws first and
-/// returns those areas.
-pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Memo) -> Vec<Rect> {
-    let title = title(s);
-    let focused = s.focus == Pane::Chart;
-    let border = PaneBorder::new(title.clone(), focused, th);
-    let inner = border.inner(area);
-    let view = s.selected_market();
-    let candles: &[Candle] = view.map_or(&[], |v| v.chart(s.chart.interval));
-    if candles.is_empty() {
-        memo.key = None;
-        return draw_waiting(f, area, border, s, th);
-    }
-    let dp = view.map_or(2, |v| v.price_dp);
-    let [head, body, axis] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    let (start, _) = plot::window(candles.len(), s.chart.zoom, s.chart.offset, body.width);
-    let (lines, cross_list) = overlays_from(candles, &s.settings.indicators, start);
-    let styles = th.overlays.iter().cycle();
-    let plotted: Vec<plot::Overlay> = (lines.iter().zip(styles.clone()))
-        .map(|(o, style)| plot::Overlay {
-            values: &o.values,
-            style: *style,
-        })
-        .collect();
-    let crosses = cross_marks(&cross_list);
-    let chart = CandleChart {
+/// The plot of `candles` with these overlays and markers.
+fn plot_of<'a>(
+    s: &AppState,
+    th: &Theme,
+    candles: &'a [Candle],
+    dp: u32,
+    overlays: &'a [plot::Overlay<'a>],
+    crosses: &'a [(usize, PriceMove)],
+) -> CandleChart<'a> {
+    CandleChart {
         candles,
-        overlays: &plotted,
-        crosses: &crosses,
+        overlays,
+        crosses,
         zoom: s.chart.zoom,
         offset: s.chart.offset,
         line_mode: s.chart.line_mode,
@@ -216,15 +197,30 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
             axis: th.muted,
             last: th.selected,
         },
-    };
-    let (start, n) = chart.window(body.width);
-    let mut head_line = header(s, &candles[..start + n], dp, th);
-    for (o, style) in lines.iter().zip(styles) {
-        head_line
-            .spans
-            .push(Span::styled(format!(" • {}", o.label), *style));
     }
-    let geometry = chart.geometry(body);
+}
+
+/// Draws the chart pane, or only the parts of it the newest candle changed if `memo` shows
+/// that nothing else changed since it drew everything; clears what it draws first and
+/// returns those areas.
+pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Memo) -> Vec<Rect> {
+    let title = title(s);
+    let focused = s.focus == Pane::Chart;
+    let border = PaneBorder::new(title.clone(), focused, th);
+    let view = s.selected_market();
+    let candles: &[Candle] = view.map_or(&[], |v| v.chart(s.chart.interval));
+    if candles.is_empty() {
+        *memo = Memo::default();
+        return draw_waiting(f, area, border, s, th);
+    }
+    let dp = view.map_or(2, |v| v.price_dp);
+    let [head, body, axis] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(border.inner(area));
+    let geometry = plot_of(s, th, candles, dp, &[], &[]).geometry(body);
     let key = geometry.map(|geometry| Key {
         area,
         title,
@@ -239,18 +235,50 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
         revision: view.map_or(0, |v| v.chart_revision(s.chart.interval)),
         geometry,
     });
-    if let (Some(key), Some(g)) = (&key, &geometry)
-        && memo.key.as_ref() == Some(key)
-    {
-        let [candle, labels] = chart.newest_strips(body, g);
-        return redraw_newest(f, [head, candle, labels], head_line, &chart, body);
-    }
+    let same = key.is_some() && memo.key == key;
+    let overlays = match memo.overlays.take() {
+        Some(mut o) if same => {
+            o.refresh_newest(candles);
+            o
+        }
+        _ => {
+            let (from, _) = plot::window(candles.len(), s.chart.zoom, s.chart.offset, body.width);
+            Overlays::new(candles, &s.settings.indicators, from)
+        }
+    };
+    let drawn = {
+        let styles = th.overlays.iter().cycle();
+        let plotted: Vec<plot::Overlay> = (overlays.lines.iter().zip(styles.clone()))
+            .map(|(o, style)| plot::Overlay {
+                values: &o.values,
+                style: *style,
+            })
+            .collect();
+        let crosses = cross_marks(&overlays.crosses);
+        let chart = plot_of(s, th, candles, dp, &plotted, &crosses);
+        let (start, n) = chart.window(body.width);
+        let mut head_line = header(s, &candles[..start + n], dp, th);
+        for (o, style) in overlays.lines.iter().zip(styles) {
+            let legend = Span::styled(format!(" • {}", o.label), *style);
+            head_line.spans.push(legend);
+        }
+        match geometry.filter(|_| same) {
+            Some(g) => {
+                let [candle, labels] = chart.newest_strips(body, &g);
+                redraw_newest(f, [head, candle, labels], head_line, &chart, body)
+            }
+            None => {
+                super::clear(f.buffer_mut(), area);
+                f.render_widget(border, area);
+                f.render_widget(Paragraph::new(head_line), head);
+                let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
+                f.render_widget(chart, body);
+                f.render_widget(Paragraph::new(Span::styled(axis_text, th.muted)), axis);
+                vec![area]
+            }
+        }
+    };
     memo.key = key;
-    super::clear(f.buffer_mut(), area);
-    f.render_widget(border, area);
-    f.render_widget(Paragraph::new(head_line), head);
-    let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
-    f.render_widget(chart, body);
-    f.render_widget(Paragraph::new(Span::styled(axis_text, th.muted)), axis);
-    vec![area]
+    memo.overlays = Some(overlays);
+    drawn
 }
