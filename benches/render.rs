@@ -132,6 +132,22 @@ fn render(c: &mut Criterion) {
     });
 }
 
+/// Trade `id` of BTCUSDT at `price`, in the minute after the candles (10 ms apart).
+fn trade(btc: &Symbol, id: u64, price: Price) -> Trade {
+    Trade {
+        symbol: btc.clone(),
+        id,
+        price,
+        qty: Qty::from_units(123_456 * (1 + id as i64 % 9)),
+        taker_side: if id.is_multiple_of(3) {
+            Side::Sell
+        } else {
+            Side::Buy
+        },
+        time: NOW + 20_000 + id as i64 * 10,
+    }
+}
+
 fn incremental(c: &mut Criterion) {
     use speedtrade::app::Damage;
     use speedtrade::tui::render::Screen;
@@ -169,14 +185,7 @@ fn incremental(c: &mut Criterion) {
     c.bench_function("incremental_trade_200x50", |b| {
         b.iter(|| {
             id += 1;
-            let t = Trade {
-                symbol: btc.clone(),
-                id,
-                price: price(9_000_000 + (id as i64 * 7) % 50),
-                qty: Qty::from_units(123_456 * (1 + id as i64 % 9)),
-                taker_side: if id % 3 == 0 { Side::Sell } else { Side::Buy },
-                time: NOW + 20_000 + id as i64 * 10,
-            };
+            let t = trade(&btc, id, price(9_000_000 + (id as i64 * 7) % 50));
             update(&mut state, Action::Market(MarketEvent::Trade(t)));
             let damage = state.damage.take();
             screen.frame(&state, damage).len()
@@ -197,14 +206,7 @@ fn trending(c: &mut Criterion) {
     c.bench_function("incremental_trade_new_high_200x50", |b| {
         b.iter(|| {
             id += 1;
-            let t = Trade {
-                symbol: btc.clone(),
-                id,
-                price: price(9_100_000 + id as i64),
-                qty: Qty::from_units(123_456),
-                taker_side: Side::Buy,
-                time: NOW + 20_000,
-            };
+            let t = trade(&btc, id, price(9_100_000 + id as i64));
             update(&mut state, Action::Market(MarketEvent::Trade(t)));
             let damage = state.damage.take();
             screen.frame(&state, damage).len()

@@ -184,8 +184,7 @@ pub fn redraw(
     let inner = border.inner(area);
     let Some(book) = book.filter(|b| !b.bids.is_empty() || !b.asks.is_empty()) else {
         memo.forget();
-        super::clear(f.buffer_mut(), area);
-        f.render_widget(border, area);
+        border.draw_fresh(f.buffer_mut(), area);
         let msg = format!("Waiting for the {} order book…", s.selected);
         waiting_state(f, inner, s, &[&msg], th);
         return vec![area];

@@ -41,6 +41,14 @@ impl<'a> PaneBorder<'a> {
     }
 }
 
+impl PaneBorder<'_> {
+    /// Clears the whole pane and draws the border: the start of drawing a pane again.
+    pub fn draw_fresh(&self, buf: &mut Buffer, area: Rect) {
+        super::clear(buf, area);
+        self.clone().render(area, buf);
+    }
+}
+
 impl Widget for PaneBorder<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);

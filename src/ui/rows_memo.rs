@@ -7,7 +7,6 @@ use super::widgets::rows;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Widget;
 
 /// What a pane of rows drew last.
 #[derive(Debug, Default)]
@@ -38,8 +37,7 @@ impl RowsMemo {
             .as_ref()
             .is_some_and(|(a, b)| *a == area && *b == border);
         if !same {
-            super::clear(buf, area);
-            border.clone().render(area, buf);
+            border.draw_fresh(buf, area);
             rows(buf, inner, &lines);
             self.drawn = Some((area, border));
             self.lines = lines;

@@ -159,8 +159,7 @@ pub fn redraw(
             "This list is empty. Add symbols with :add SYMBOL, or / to search and a to add."
         };
         memo.forget();
-        super::clear(f.buffer_mut(), area);
-        f.render_widget(border, area);
+        border.draw_fresh(f.buffer_mut(), area);
         super::widgets::empty_state(f, inner, &[hint], th);
         return vec![area];
     }

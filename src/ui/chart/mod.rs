@@ -147,8 +147,7 @@ fn draw_waiting(
     th: &Theme,
 ) -> Vec<Rect> {
     let inner = border.inner(area);
-    super::clear(f.buffer_mut(), area);
-    f.render_widget(border, area);
+    border.draw_fresh(f.buffer_mut(), area);
     let msg = format!(
         "{} {} candles appear here once market data arrives.",
         s.selected, s.chart.interval
@@ -158,20 +157,24 @@ fn draw_waiting(
     vec![area]
 }
 
-/// Clears `parts` (the header and the newest candle's strips) and draws them again.
+/// Clears the header and the newest candle's strips of the plot in `body` (geometry `g`) and
+/// draws them again; returns those areas.
 fn redraw_newest(
     f: &mut Frame,
-    parts: [Rect; 3],
+    head: Rect,
     head_line: Line<'static>,
     chart: &CandleChart<'_>,
     body: Rect,
+    g: &plot::Geometry,
 ) -> Vec<Rect> {
-    for r in parts {
-        super::clear(f.buffer_mut(), r);
+    let [candle, labels] = chart.newest_strips(body, g);
+    let parts = vec![head, candle, labels];
+    for r in &parts {
+        super::clear(f.buffer_mut(), *r);
     }
-    f.render_widget(Paragraph::new(head_line), parts[0]);
-    chart.draw(body, f.buffer_mut(), true);
-    parts.to_vec()
+    f.render_widget(Paragraph::new(head_line), head);
+    chart.draw(body, f.buffer_mut(), g, true);
+    parts
 }
 
 /// The plot of `candles` with these overlays and markers.
@@ -263,16 +266,14 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
             head_line.spans.push(legend);
         }
         match geometry.filter(|_| same) {
-            Some(g) => {
-                let [candle, labels] = chart.newest_strips(body, &g);
-                redraw_newest(f, [head, candle, labels], head_line, &chart, body)
-            }
+            Some(g) => redraw_newest(f, head, head_line, &chart, body, &g),
             None => {
-                super::clear(f.buffer_mut(), area);
-                f.render_widget(border, area);
+                border.draw_fresh(f.buffer_mut(), area);
                 f.render_widget(Paragraph::new(head_line), head);
                 let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
-                f.render_widget(chart, body);
+                if let Some(g) = &geometry {
+                    chart.draw(body, f.buffer_mut(), g, false);
+                }
                 f.render_widget(Paragraph::new(Span::styled(axis_text, th.muted)), axis);
                 vec![area]
             }

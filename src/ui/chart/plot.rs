@@ -6,7 +6,6 @@ use crate::domain::{Candle, Qty};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::Widget;
 
 /// One indicator line, aligned with the candles (`None` where it is not defined yet).
 pub struct Overlay<'a> {
@@ -184,12 +183,10 @@ impl CandleChart<'_> {
         [candle, labels.intersection(area)]
     }
 
-    /// Draws the plot; with `newest_only`, only what [`CandleChart::newest_strips`] covers
-    /// (the rest is left as an earlier draw with the same geometry made it).
-    pub fn draw(&self, area: Rect, buf: &mut Buffer, newest_only: bool) {
-        let Some(g) = self.geometry(area) else {
-            return;
-        };
+    /// Draws the plot with its geometry `g` in `area`; with `newest_only`, only what
+    /// [`CandleChart::newest_strips`] covers (the rest is left as an earlier draw with the same
+    /// geometry made it).
+    pub fn draw(&self, area: Rect, buf: &mut Buffer, g: &Geometry, newest_only: bool) {
         let scale = Scale {
             lo: g.lo,
             hi: g.hi,
@@ -265,12 +262,6 @@ impl CandleChart<'_> {
             };
             put(buf, mid, y.clamp(scale.top, bottom), ch, style);
         }
-    }
-}
-
-impl Widget for CandleChart<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        self.draw(area, buf, false);
     }
 }
 
