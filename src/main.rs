@@ -54,10 +54,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     {
         tracing::warn!("no usable session keyring: {e}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    // The terminal UI runs on one thread: its feed is read once a frame (net::pace), and a
+    // frame's messages are parsed, applied and drawn in one pass, with no hand-over between
+    // threads (and none of their wake-ups). Everything else uses a thread per core.
+    let one_thread = matches!(cli.command, None | Some(Cmd::Tui) | Some(Cmd::Replay(_)));
+    let runtime = if one_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build()
+    .context("starting the async runtime")?;
     let code = runtime.block_on(commands::dispatch(cli.command, loaded, paths, cli.metrics));
     runtime.shutdown_timeout(Duration::from_millis(500));
     code

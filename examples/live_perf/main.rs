@@ -35,6 +35,9 @@ struct Args {
     /// The client binary (build it first with `cargo build --release --bin speedtrade`).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/speedtrade"))]
     bin: PathBuf,
+    /// The simulator binary, if not `--bin` (to compare clients against one simulator).
+    #[arg(long)]
+    sim_bin: Option<PathBuf>,
     /// Depth diffs per second per symbol to measure at.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
     rates: Vec<u32>,
@@ -70,6 +73,12 @@ struct Args {
     /// Extra lines for the client config's `[ui]` table, e.g. "fps = 60".
     #[arg(long, default_value = "")]
     extra_ui: String,
+}
+
+impl Args {
+    fn sim_bin(&self) -> &std::path::Path {
+        self.sim_bin.as_deref().unwrap_or(&self.bin)
+    }
 }
 
 const SIZE: (u16, u16) = (200, 50);
@@ -225,7 +234,7 @@ fn at_rate(args: &Args, rate: u32, budget_ms: f64, rows: &mut Vec<Row>) -> anyho
         Vec::new(),
     );
     for run in 0..args.runs {
-        let sim = Sim::start(&args.bin, rate, None)?;
+        let sim = Sim::start(args.sim_bin(), rate, None)?;
         let c = Client::start(&args.bin, Venue::Sim(&sim), &args.extra_ui, SIZE)?;
         wait_live(&c)?;
         probe::scrape_ready(c.metrics_port, LIVE_WAIT)?;
@@ -310,7 +319,7 @@ fn print_breakdown(b: &frames::Breakdown, secs: f64) {
 
 fn keys_under_load(args: &Args, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     // One symbol, so the simulator's own CPU stays modest at this rate.
-    let sim = Sim::start(&args.bin, args.key_rate, Some("BTCUSDT"))?;
+    let sim = Sim::start(args.sim_bin(), args.key_rate, Some("BTCUSDT"))?;
     let mut c = Client::start(&args.bin, Venue::Sim(&sim), &args.extra_ui, SIZE)?;
     wait_live(&c)?;
     probe::scrape_ready(c.metrics_port, LIVE_WAIT)?;
@@ -367,7 +376,7 @@ fn key_latency(c: &mut Client, n: usize) -> anyhow::Result<Vec<f64>> {
 }
 
 fn memory(args: &Args, rows: &mut Vec<Row>) -> anyhow::Result<()> {
-    let sim = Sim::start(&args.bin, args.memory_rate, None)?;
+    let sim = Sim::start(args.sim_bin(), args.memory_rate, None)?;
     let c = Client::start(&args.bin, Venue::Sim(&sim), &args.extra_ui, SIZE)?;
     wait_live(&c)?;
     std::thread::sleep(Duration::from_secs(args.warmup));
@@ -405,7 +414,7 @@ fn hold(args: &Args) -> anyhow::Result<()> {
     let rate = args.rates.first().copied().unwrap_or(100);
     // Rate 0: no simulator, the venue unreachable (the idle client).
     let sim = (rate > 0)
-        .then(|| Sim::start(&args.bin, rate, None))
+        .then(|| Sim::start(args.sim_bin(), rate, None))
         .transpose()?;
     let venue = sim.as_ref().map_or(Venue::Unreachable, Venue::Sim);
     let c = Client::start(&args.bin, venue, &args.extra_ui, SIZE)?;

@@ -61,6 +61,9 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
         let s = session.clone();
         async move { s.reconcile().await }
     });
+    let pace = Arc::new(crate::net::FramePace::new(tui::frame_budget(
+        state.settings.fps,
+    )));
     let (market, source) = LiveMarket::start(
         &config,
         Some(session.manager.store().clone()),
@@ -68,6 +71,7 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
         &state.selected,
         state.chart.interval,
         &events_tx,
+        Some(pace.clone()),
     )?;
     spawn_instruments(&config, &session, state.watchlist().to_vec(), &events_tx);
     market.index_instruments(&events_tx);
@@ -106,6 +110,7 @@ pub async fn run(config: Config, paths: Paths, setup: TuiSetup) -> anyhow::Resul
         commands: cmd_tx,
         tap: Box::new(move |ev| tap_session.on_market(ev)),
         latency: latency.clone(),
+        pace: Some(pace),
     };
     let result = tui::run(state, wiring).await;
     for task in [forward, reconcile, effects] {

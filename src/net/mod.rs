@@ -1,10 +1,13 @@
 //! Networking helpers: backoff with jitter, reconnecting WebSocket, REST helpers.
 
 pub mod backoff;
+mod lowat;
+pub mod pace;
 pub mod ws;
 mod ws_conn;
 
 pub use backoff::{Backoff, BackoffConfig, BackoffError};
+pub use pace::FramePace;
 pub use ws::{WsClient, WsCommand, WsConfig, WsError, WsEvent, WsSender};
 
 /// Bytes a WebSocket reads from its socket at a time. Market messages are a few KiB; larger
@@ -19,4 +22,13 @@ pub fn install_crypto_provider() {
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// Turns Nagle's algorithm off on a connection a local server accepted: the simulator and the
+/// replay server send each small frame as they make it, as a venue's market-data servers do
+/// (with Nagle on, a frame would wait for the client's acknowledgement of the one before).
+pub fn no_delay(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY refused: {e}");
+    }
 }

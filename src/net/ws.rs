@@ -11,12 +11,15 @@
 //! sees one stream in which a short stretch may repeat (it drops repeats by sequence number).
 
 use super::backoff::{Backoff, BackoffConfig, BackoffError};
+use super::pace::FramePace;
 use super::ws_conn::{Drive, End, connect};
 use crate::domain::TimeMs;
 use crate::venue::ConnState;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// Settings for one [`WsClient`].
@@ -48,6 +51,10 @@ pub struct WsConfig {
     pub max_buffered: usize,
     /// Capacity of the event channel to the owner.
     pub event_capacity: usize,
+    /// The screen's frame clock, for a feed only a screen reads: while messages come faster
+    /// than frames, the socket is read once a frame (see [`FramePace`]). `None`: read as data
+    /// arrives.
+    pub pace: Option<Arc<FramePace>>,
 }
 
 impl WsConfig {
@@ -67,6 +74,7 @@ impl WsConfig {
             max_message_bytes: 16 << 20,
             max_buffered: 100_000,
             event_capacity: 4096,
+            pace: None,
         }
     }
 }
@@ -92,6 +100,9 @@ pub enum WsEvent {
         text: Utf8Bytes,
         /// Local wall-clock receive time.
         received_ms: TimeMs,
+        /// When it reached the socket, for tick-to-screen: when it was read or, for a paced
+        /// read, when the first data after the pause arrived (never later than it did).
+        arrived: Instant,
     },
     /// A binary message (not expected from the venues; counted by the owner).
     Binary {

@@ -1,12 +1,14 @@
 //! The inside of [`super::ws::WsClient`]'s task: one open socket ([`Conn`]: paced outbox,
 //! ping answers, silence clock) and the loop that drives it and its replacement ([`Drive`]).
 
+use super::lowat;
 use super::ws::{WsCommand, WsConfig, WsEvent};
 use crate::domain::now_ms;
 use crate::venue::ConnState;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -23,6 +25,9 @@ type Connecting = Pin<Box<dyn Future<Output = Result<Ws, String>> + Send>>;
 
 /// Wait before retrying a failed replacement (the old connection keeps running meanwhile).
 const REPLACE_RETRY: Duration = Duration::from_secs(5);
+
+/// Most messages taken from the socket in one go before commands get a look.
+const MAX_READ_BATCH: usize = 256;
 
 /// How a drive ended.
 pub(super) enum End {
@@ -123,14 +128,15 @@ impl Conn {
         Ok(())
     }
 
-    /// Interprets one item from the socket.
-    async fn on_message(&mut self, msg: Option<Result<Message, WsErr>>) -> Step {
+    /// Interprets one item from the socket, which reached it at `arrived` or later.
+    async fn on_message(&mut self, msg: Option<Result<Message, WsErr>>, arrived: Instant) -> Step {
         self.last_frame = Instant::now();
         match msg {
             Some(Ok(Message::Text(text))) => Step::Event(WsEvent::Text {
                 conn: self.id,
                 text,
                 received_ms: now_ms(),
+                arrived,
             }),
             Some(Ok(Message::Binary(b))) => Step::Event(WsEvent::Binary {
                 conn: self.id,
@@ -172,6 +178,13 @@ pub(super) struct Drive<'a> {
     cutover_at: Option<Instant>,
     retry_at: Option<Instant>,
     stale: bool,
+    /// Paced reading (see [`super::pace`]): the socket is left alone until then.
+    paused_until: Option<Instant>,
+    /// When the first data not yet read reached the socket (while paused, the socket's
+    /// readiness is watched for this alone).
+    paused_since: Option<Instant>,
+    /// When the socket was last read.
+    last_read: Option<Instant>,
 }
 
 /// The owner went away.
@@ -195,6 +208,9 @@ impl<'a> Drive<'a> {
             cutover_at: None,
             retry_at: None,
             stale: false,
+            paused_until: None,
+            paused_since: None,
+            last_read: None,
         }
     }
 
@@ -245,12 +261,27 @@ impl<'a> Drive<'a> {
                 .into_iter()
                 .flatten()
                 .min();
+            let watch = self.watch();
             let result = tokio::select! {
                 biased;
                 cmd = self.cmd_rx.recv() => self.on_command(cur, cmd),
-                msg = cur.ws.next() => {
-                    let step = cur.on_message(msg).await;
-                    self.on_current(cur, step).await
+                got = from_socket(&mut cur.ws, watch) => match got {
+                    FromSocket::Message(msg) => self.on_read(cur, msg).await,
+                    FromSocket::Arrived(at) => {
+                        // Noted; the rest of the frame's messages need not wake anyone.
+                        self.paused_since = Some(at);
+                        if let Some(fd) = socket(&cur.ws) {
+                            lowat::set(fd, lowat::WAITING);
+                        }
+                        Ok(())
+                    }
+                },
+                () = sleep_opt(self.paused_until), if self.paused_until.is_some() => {
+                    self.paused_until = None;
+                    if let Some(fd) = socket(&cur.ws) {
+                        lowat::set(fd, 1);
+                    }
+                    Ok(())
                 }
                 msg = next_message(&mut self.next), if self.next.is_some() => {
                     self.on_next(cur, msg).await
@@ -301,6 +332,52 @@ impl<'a> Drive<'a> {
         }
     }
 
+    /// What to watch the current socket for.
+    fn watch(&self) -> Watch {
+        match (self.paused_until, self.paused_since, self.last_read) {
+            (None, ..) => Watch::Read,
+            (Some(_), None, Some(at)) => Watch::Arrival(at),
+            _ => Watch::Nothing,
+        }
+    }
+
+    /// The current socket had something: takes it and whatever else is waiting, then, if the
+    /// feed runs faster than the screen draws, leaves the socket until the next frame.
+    async fn on_read(
+        &mut self,
+        cur: &mut Conn,
+        msg: Option<Result<Message, WsErr>>,
+    ) -> Result<(), End> {
+        let arrived = self.paused_since.take().unwrap_or_else(Instant::now);
+        let step = cur.on_message(msg, arrived).await;
+        self.on_current(cur, step).await?;
+        let mut drained = false;
+        for _ in 1..MAX_READ_BATCH {
+            let Some(msg) = cur.ws.next().now_or_never() else {
+                drained = true;
+                break;
+            };
+            let step = cur.on_message(msg, arrived).await;
+            self.on_current(cur, step).await?;
+        }
+        let Some(pace) = self.cfg.pace.as_deref() else {
+            return Ok(());
+        };
+        if !drained {
+            // More is waiting: read on (after a look at the commands). It is stamped with
+            // this batch's arrival, which overstates its wait rather than hiding any.
+            self.paused_since = Some(arrived);
+            return Ok(());
+        }
+        let now = Instant::now();
+        if pace.faster_than_frames(self.last_read, now) {
+            // The first message after the pause counts from when the socket woke (`drive`).
+            self.paused_until = pace.resume_at(now);
+        }
+        self.last_read = Some(now);
+        Ok(())
+    }
+
     async fn on_current(&mut self, cur: &mut Conn, step: Step) -> Result<(), End> {
         if self.stale {
             self.stale = false;
@@ -335,7 +412,7 @@ impl<'a> Drive<'a> {
         let Some(next) = self.next.as_mut() else {
             return Ok(());
         };
-        match next.on_message(msg).await {
+        match next.on_message(msg, Instant::now()).await {
             Step::Event(ev) => {
                 self.buffer.push(ev);
                 if self.buffer.len() >= self.cfg.max_buffered {
@@ -401,6 +478,62 @@ impl<'a> Drive<'a> {
             self.retry_at = Some(Instant::now() + REPLACE_RETRY);
         }
         Ok(())
+    }
+}
+
+/// What the socket is watched for.
+enum Watch {
+    /// Messages.
+    Read,
+    /// Paused: only when data first arrives after the given time (when the reading paused).
+    Arrival(Instant),
+    /// Paused, and that is known.
+    Nothing,
+}
+
+/// What the current socket had.
+enum FromSocket {
+    /// A message (or its end).
+    Message(Option<Result<Message, WsErr>>),
+    /// Data reached the paused socket at this time (at the latest).
+    Arrived(Instant),
+}
+
+async fn from_socket(ws: &mut Ws, watch: Watch) -> FromSocket {
+    match watch {
+        Watch::Read => FromSocket::Message(ws.next().await),
+        Watch::Arrival(paused_at) => FromSocket::Arrived(first_arrival(ws, paused_at).await),
+        Watch::Nothing => std::future::pending().await,
+    }
+}
+
+/// The TCP socket under a WebSocket.
+fn tcp(ws: &Ws) -> Option<&TcpStream> {
+    match ws.get_ref() {
+        MaybeTlsStream::Plain(s) => Some(s),
+        MaybeTlsStream::Rustls(s) => Some(s.get_ref().0),
+        _ => None,
+    }
+}
+
+fn socket(ws: &Ws) -> Option<BorrowedFd<'_>> {
+    tcp(ws).map(AsFd::as_fd)
+}
+
+/// When data first reached the TCP socket under `ws` after `paused_at`, without reading it.
+async fn first_arrival(ws: &Ws, paused_at: Instant) -> Instant {
+    let Some(tcp) = tcp(ws) else {
+        return std::future::pending().await;
+    };
+    // Something there already (or the socket's end): it came after the pause began. A peek
+    // that finds nothing clears the socket's readiness, so the next wake-up is new data.
+    if tcp.peek(&mut [0u8; 1]).now_or_never().is_some() {
+        return paused_at;
+    }
+    match tcp.readable().await {
+        Ok(()) => Instant::now(),
+        // Reading will say what went wrong.
+        Err(_) => std::future::pending().await,
     }
 }
 

@@ -32,8 +32,10 @@ mod streams;
 pub use state::Phase;
 
 use crate::domain::{BookTop, Instrument, Symbol, TimeMs, VenueId};
+use crate::net::no_delay;
 use crate::store::{Recording, Store, StoreError};
 use crate::venue::binance::BinanceEndpoints;
+use axum::serve::ListenerExt as _;
 use state::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -376,9 +378,10 @@ pub async fn start(store: Store, opts: ReplayOptions) -> Result<ReplayHandle, Re
     let app = rest::router(shared.clone());
     let mut rx = shared.shutdown.clone();
     let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|s| *s).await;
-        });
+        let serve =
+            axum::serve(listener.tap_io(no_delay), app).with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|s| *s).await;
+            });
         if let Err(e) = serve.await {
             tracing::warn!(error = %e, "replay server stopped with an error");
         }

@@ -6,6 +6,7 @@ use super::market::{binance_endpoints, feed_options};
 use crate::app::{Action, Level, state::FeedReport};
 use crate::config::{AlpacaFeed as FeedChoice, Config};
 use crate::domain::{Interval, Symbol, VenueId};
+use crate::net::FramePace;
 use crate::screener::{Filter, Row};
 use crate::search::{Entry, SymbolIndex};
 use crate::store::Store;
@@ -14,7 +15,7 @@ use crate::venue::alpaca::{
     AlpacaBroker, AlpacaChannels, AlpacaDataFeed, AlpacaDataOptions, AlpacaFeed,
 };
 use crate::venue::binance::feed::stats::FeedStatsSnapshot;
-use crate::venue::binance::feed::{BinanceFeed, Topics};
+use crate::venue::binance::feed::{BinanceFeed, FeedOptions, Topics};
 use crate::venue::{ConnState, MarketEvent};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -57,12 +58,16 @@ impl LiveMarket {
         selected: &Symbol,
         interval: Interval,
         app: &mpsc::UnboundedSender<Action>,
+        pace: Option<Arc<FramePace>>,
     ) -> anyhow::Result<(Self, Box<dyn MarketSource>)> {
         let (venue, source): (Venue, Box<dyn MarketSource>) = match config.general.market {
             VenueId::Alpaca => start_alpaca(config, watchlist, app),
             _ => {
-                let (feed, rx) =
-                    BinanceFeed::start(binance_endpoints(config), feed_options(config))?;
+                let options = FeedOptions {
+                    pace,
+                    ..feed_options(config)
+                };
+                let (feed, rx) = BinanceFeed::start(binance_endpoints(config), options)?;
                 (Venue::Binance(feed), Box::new(rx))
             }
         };

@@ -9,7 +9,9 @@ use super::limits::{DEFAULT_WEIGHT_LIMIT, Limits};
 use super::orders::{SimOrder, side_str};
 use super::symbols;
 use crate::domain::{Price, Qty, Side};
+use crate::net::no_delay;
 use axum::Router;
+use axum::serve::ListenerExt as _;
 use rust_decimal::Decimal;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -250,7 +252,7 @@ pub async fn start(args: SimArgs) -> Result<SimHandle, SimError> {
     });
     let app: Router = super::rest::router(shared.clone());
     let mut rx = shared.shutdown.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = axum::serve(listener.tap_io(no_delay), app).with_graceful_shutdown(async move {
         stopped(&mut rx).await;
     });
     let server = tokio::spawn(async move {

@@ -12,6 +12,7 @@ pub use source::MarketSource;
 
 use crate::app::{Action, AppState, Command, update};
 use crate::domain::now_ms;
+use crate::net::pace::earliest;
 use crate::venue::MarketEvent;
 use futures_util::FutureExt as _;
 use std::io::Write;
@@ -29,6 +30,11 @@ const TIMER_SLACK: Duration = Duration::from_millis(4);
 /// Most market events taken in just before a frame.
 const MAX_DRAIN: usize = 8 * MARKET_BATCH;
 
+/// How early a frame asked for by market data may be drawn: a paced feed delivers its frame's
+/// data [`crate::net::pace::LEAD`] before the frame, and waiting out the rest would cost a
+/// timer wake-up for nothing.
+const EARLY: Duration = Duration::from_millis(3);
+
 /// Where the loop gets market data and other results, and sends the commands it does not
 /// handle itself.
 pub struct Wiring {
@@ -42,6 +48,8 @@ pub struct Wiring {
     pub tap: Box<dyn Fn(&MarketEvent) + Send>,
     /// Where tick-to-screen delays are recorded, if anyone reads them.
     pub latency: Option<latency::SharedHistogram>,
+    /// The frame clock paced feeds read by; the loop publishes each next frame on it.
+    pub pace: Option<std::sync::Arc<crate::net::FramePace>>,
 }
 
 /// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT.
@@ -67,6 +75,9 @@ struct Inputs {
     signals: Signals,
     clock: Interval,
     batch: Vec<MarketEvent>,
+    /// When the oldest message behind the market data taken since the last frame reached its
+    /// socket, if the source knows.
+    arrived: Option<Instant>,
     market_open: bool,
     events_open: bool,
 }
@@ -98,6 +109,16 @@ impl Inputs {
     /// costs one wake-up per frame, not one per message.
     async fn next(&mut self, w: &mut Wiring, draw_at: Option<Instant>) -> Wake {
         let mut out = Vec::new();
+        if draw_at.is_some_and(|at| at <= Instant::now()) {
+            // Due now: no trip through the timer (it would wait for its next millisecond tick).
+            while let Ok(a) = self.keys.try_recv() {
+                out.push(a);
+            }
+            return match out.is_empty() {
+                true => Wake::Draw,
+                false => Wake::Actions(out, Source::User),
+            };
+        }
         let mut source = Source::Other;
         tokio::select! {
             biased;
@@ -151,6 +172,7 @@ impl Inputs {
     }
 
     fn take_batch(&mut self, w: &mut Wiring, out: &mut Vec<Action>) {
+        self.arrived = earliest(self.arrived, w.market.take_arrived());
         for ev in self.batch.drain(..) {
             (w.tap)(&ev);
             out.push(Action::Market(ev));
@@ -178,23 +200,35 @@ impl Frames {
         if source == Source::Market {
             self.undrawn_since.get_or_insert(now);
         }
-        let at = if source == Source::User {
-            now
-        } else {
-            self.last + self.budget
+        let grid = self.last + self.budget;
+        let at = match source {
+            Source::User => now,
+            // Close enough to its time: draw now rather than wake again for the rest.
+            Source::Market if grid <= now + EARLY => now,
+            _ => grid,
         };
         self.due = Some(self.due.map_or(at, |d| d.min(at)));
     }
 
-    /// A frame started at `start`. Frames stay on the grid they were due on: timer lateness
-    /// (about a millisecond a frame) does not push the next one back, so a steady feed is
-    /// drawn at the configured rate, never faster.
+    /// A frame started at `start`. Frames stay on their grid: timer lateness (about a
+    /// millisecond a frame) does not push the next one back and a frame drawn up to [`EARLY`]
+    /// before its time does not pull it forward, so a steady feed is drawn at the configured
+    /// rate, never faster.
     fn drawn(&mut self, start: Instant) {
-        self.last = match self.due.take() {
-            Some(due) if start.saturating_duration_since(due) < TIMER_SLACK => due,
-            _ => start,
+        self.due = None;
+        let grid = self.last + self.budget;
+        self.last = if start + EARLY >= grid && start.saturating_duration_since(grid) < TIMER_SLACK
+        {
+            grid
+        } else {
+            start
         };
     }
+}
+
+/// The time between frames at `fps` frames a second.
+pub fn frame_budget(fps: u32) -> Duration {
+    Duration::from_secs(1) / fps.max(1)
 }
 
 /// Runs the TUI until the user quits or a signal arrives; restores the terminal on the way out.
@@ -204,7 +238,7 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
     let mut screen = render::Screen::new(state.size.0, state.size.1);
     let (input_tx, keys) = mpsc::unbounded_channel();
     let input_task = tokio::spawn(input::run(input_tx));
-    let budget = Duration::from_secs(1) / state.settings.fps.max(1);
+    let budget = frame_budget(state.settings.fps);
     let to_next_second = 1000 - now_ms().rem_euclid(1000) as u64;
     let mut clock = interval_at(
         Instant::now() + Duration::from_millis(to_next_second),
@@ -216,6 +250,7 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
         signals: Signals::new()?,
         clock,
         batch: Vec::with_capacity(MARKET_BATCH),
+        arrived: None,
         market_open: true,
         events_open: true,
     };
@@ -251,7 +286,11 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
                 };
                 frames.drawn(start);
                 frames.asked = None;
-                record_latency(&wiring, frames.undrawn_since.take(), written > 0);
+                if let Some(pace) = &wiring.pace {
+                    pace.frame_due(frames.last + frames.budget);
+                }
+                let since = earliest(frames.undrawn_since.take(), inputs.arrived.take());
+                record_latency(&wiring, since, written > 0);
             }
             Wake::Actions(actions, source) => {
                 apply(&mut state, actions, &mut screen, &wiring)?;
@@ -336,6 +375,25 @@ mod tests {
         f.drawn(due + Duration::from_millis(1));
         assert_eq!(f.last, due);
         assert_eq!(f.due, None);
+    }
+
+    #[test]
+    fn a_frame_drawn_early_for_market_data_keeps_the_grid() {
+        let t0 = Instant::now();
+        let mut f = frames(33, t0 - Duration::from_millis(31));
+        f.ask(Source::Market);
+        let due = f.due.expect("a frame is due");
+        assert!(due <= Instant::now(), "drawn now, not in 2 ms");
+        f.drawn(t0);
+        assert_eq!(
+            f.last,
+            t0 + Duration::from_millis(2),
+            "the grid, not the early start"
+        );
+        // Data early in a frame waits for the grid.
+        let mut f = frames(33, t0);
+        f.ask(Source::Market);
+        assert_eq!(f.due, Some(t0 + Duration::from_millis(33)));
     }
 
     #[test]

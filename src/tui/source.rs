@@ -15,6 +15,12 @@ pub trait MarketSource: Send {
         out: &'a mut Vec<MarketEvent>,
         max: usize,
     ) -> BoxFuture<'a, usize>;
+
+    /// When the oldest message behind the events returned since the last call reached its
+    /// socket, if the source knows (tick-to-screen counts from there).
+    fn take_arrived(&mut self) -> Option<tokio::time::Instant> {
+        None
+    }
 }
 
 impl MarketSource for mpsc::Receiver<MarketEvent> {
@@ -44,5 +50,9 @@ impl MarketSource for MarketReceiver {
                 None => 0,
             }
         })
+    }
+
+    fn take_arrived(&mut self) -> Option<tokio::time::Instant> {
+        MarketReceiver::take_arrived(self)
     }
 }

@@ -11,10 +11,16 @@
 
 use crate::book::BookSync;
 use crate::domain::{BookTop, Symbol};
+use crate::net::pace::earliest;
 use crate::venue::MarketEvent;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+
+/// An event on the feed's channel, with when its message reached the socket (if it came from
+/// one), for tick-to-screen.
+pub(crate) type Stamped = (MarketEvent, Option<Instant>);
 
 /// A book its connection task applies diffs to and the receiver reads the top of. Never hold
 /// its lock while calling into the [`Board`] (neither side nests the two locks).
@@ -31,6 +37,8 @@ struct Slot {
     /// The book and how many levels a side to copy from it, if the slot points at one.
     source: Option<(SharedBook, usize)>,
     dirty: bool,
+    /// When the oldest change not yet taken reached the socket.
+    since: Option<Instant>,
 }
 
 impl Slot {
@@ -74,7 +82,7 @@ impl Board {
             None => inner.slots.entry(symbol.clone()).or_default(),
         };
         write(&mut slot.top);
-        self.mark(inner, symbol);
+        self.mark(inner, symbol, None);
     }
 
     /// Points `symbol`'s slot at `book` (its top `levels` a side are copied when taken) and
@@ -82,23 +90,31 @@ impl Board {
     pub fn attach(&self, symbol: &Symbol, book: SharedBook, levels: usize) {
         let mut inner = self.lock();
         inner.slots.entry(symbol.clone()).or_default().source = Some((book, levels));
-        self.mark(inner, symbol);
+        self.mark(inner, symbol, None);
     }
 
     /// `symbol`'s book changed: marks its slot dirty, waking the receiver if it was clean.
     pub fn changed(&self, symbol: &Symbol) {
+        self.changed_at(symbol, None);
+    }
+
+    /// [`Board::changed`] by a message that reached the socket at `arrived`.
+    pub fn changed_at(&self, symbol: &Symbol, arrived: Option<Instant>) {
         let inner = self.lock();
         if inner.slots.contains_key(symbol) {
-            self.mark(inner, symbol);
+            self.mark(inner, symbol, arrived);
         }
     }
 
-    fn mark(&self, mut inner: MutexGuard<'_, Inner>, symbol: &Symbol) {
+    fn mark(&self, mut inner: MutexGuard<'_, Inner>, symbol: &Symbol, arrived: Option<Instant>) {
         let Some(slot) = inner.slots.get_mut(symbol) else {
             return;
         };
-        if !slot.dirty {
+        if slot.dirty {
+            slot.since = earliest(slot.since, arrived);
+        } else {
             slot.dirty = true;
+            slot.since = arrived;
             inner.queue.push_back(symbol.clone());
             drop(inner);
             self.notify.notify_one();
@@ -108,24 +124,25 @@ impl Board {
     /// Takes the oldest dirty slot as a [`MarketEvent::Book`]. A book is read after the board's
     /// lock is released: a diff applied meanwhile marks the slot again, and the next take
     /// delivers the same or a newer top.
-    fn take(&self) -> Option<MarketEvent> {
-        let (symbol, source, top) = {
+    fn take(&self) -> Option<Stamped> {
+        let (symbol, source, top, since) = {
             let mut inner = self.lock();
             loop {
                 let symbol = inner.queue.pop_front()?;
                 if let Some(slot) = inner.slots.get_mut(&symbol) {
                     slot.dirty = false;
+                    let since = slot.since.take();
                     let top = if slot.source.is_some() {
                         BookTop::default()
                     } else {
                         slot.top.clone()
                     };
-                    break (symbol, slot.source.clone(), top);
+                    break (symbol, slot.source.clone(), top, since);
                 }
             }
         };
         let top = Slot::read(source, top);
-        Some(MarketEvent::Book { symbol, top })
+        Some((MarketEvent::Book { symbol, top }, since))
     }
 
     /// The latest top of `symbol`, dirty or not.
@@ -155,34 +172,54 @@ impl Board {
 /// so it can sit in a `tokio::select!`.
 #[derive(Debug)]
 pub struct MarketReceiver {
-    events: mpsc::Receiver<MarketEvent>,
+    events: mpsc::Receiver<Stamped>,
     board: std::sync::Arc<Board>,
     book_turn: bool,
+    /// When the oldest message behind the events delivered since [`Self::take_arrived`]
+    /// reached the socket.
+    arrived: Option<Instant>,
 }
 
 impl MarketReceiver {
-    pub(crate) fn new(events: mpsc::Receiver<MarketEvent>, board: std::sync::Arc<Board>) -> Self {
+    pub(crate) fn new(events: mpsc::Receiver<Stamped>, board: std::sync::Arc<Board>) -> Self {
         Self {
             events,
             board,
             book_turn: false,
+            arrived: None,
         }
+    }
+
+    /// When the oldest message behind the events delivered since the last call reached the
+    /// socket (`None` if none came from one).
+    pub fn take_arrived(&mut self) -> Option<Instant> {
+        self.arrived.take()
+    }
+
+    fn deliver(&mut self, (ev, at): Stamped) -> MarketEvent {
+        self.arrived = earliest(self.arrived, at);
+        ev
+    }
+
+    fn take_book(&mut self) -> Option<MarketEvent> {
+        let stamped = self.board.take()?;
+        Some(self.deliver(stamped))
     }
 
     /// The next event without waiting. Books and other events alternate, so neither starves.
     pub fn try_recv(&mut self) -> Option<MarketEvent> {
         if self.book_turn {
             self.book_turn = false;
-            if let Some(ev) = self.board.take() {
+            if let Some(ev) = self.take_book() {
                 return Some(ev);
             }
         }
         match self.events.try_recv() {
             Ok(ev) => {
                 self.book_turn = true;
-                Some(ev)
+                Some(self.deliver(ev))
             }
-            Err(_) => self.board.take(),
+            Err(_) => self.take_book(),
         }
     }
 
@@ -196,9 +233,9 @@ impl MarketReceiver {
                 ev = self.events.recv() => match ev {
                     Some(ev) => {
                         self.book_turn = true;
-                        return Some(ev);
+                        return Some(self.deliver(ev));
                     }
-                    None => return self.board.take(),
+                    None => return self.take_book(),
                 },
                 () = self.board.notify.notified() => {}
             }
@@ -238,7 +275,7 @@ mod tests {
             venue: VenueId::Binance,
             message: "hi".into(),
         };
-        tx.send(notice.clone()).await.unwrap();
+        tx.send((notice.clone(), None)).await.unwrap();
         let mut got = vec![];
         recv.drain(&mut got, 100);
         assert_eq!(got.len(), 2, "{got:?}");
@@ -274,14 +311,40 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn an_attached_book_delivers_its_newest_top_once_for_a_burst() {
+    /// A board with BTCUSDT's slot pointing at a book (two levels a side), and its receiver.
+    struct Attached {
+        board: Arc<Board>,
+        tx: mpsc::Sender<Stamped>,
+        recv: MarketReceiver,
+        sym: Symbol,
+        book: SharedBook,
+    }
+
+    fn attached() -> Attached {
         let board = Arc::new(Board::default());
-        let (_tx, rx) = mpsc::channel(8);
-        let mut recv = MarketReceiver::new(rx, board.clone());
+        let (tx, rx) = mpsc::channel(8);
+        let recv = MarketReceiver::new(rx, board.clone());
         let sym = Symbol::new("BTCUSDT").unwrap();
         let book: SharedBook = Arc::new(Mutex::new(BookSync::new(100, 100)));
         board.attach(&sym, book.clone(), 2);
+        Attached {
+            board,
+            tx,
+            recv,
+            sym,
+            book,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_attached_book_delivers_its_newest_top_once_for_a_burst() {
+        let Attached {
+            board,
+            mut recv,
+            sym,
+            book,
+            ..
+        } = attached();
         let mut got = vec![];
         recv.drain(&mut got, 10);
         let stale = BookTop {
@@ -324,5 +387,39 @@ mod tests {
             }]
         );
         assert_eq!(board.latest(&sym), Some(want));
+    }
+
+    #[tokio::test]
+    async fn the_receiver_reports_when_the_oldest_delivered_message_arrived() {
+        let Attached {
+            board,
+            tx,
+            mut recv,
+            sym,
+            ..
+        } = attached();
+        let t0 = Instant::now();
+        let ms = std::time::Duration::from_millis;
+        // Three diffs while the slot waits: the first one's arrival counts.
+        board.changed_at(&sym, Some(t0 + ms(5)));
+        board.changed_at(&sym, Some(t0 + ms(2)));
+        board.changed_at(&sym, Some(t0 + ms(9)));
+        let notice = MarketEvent::Notice {
+            venue: VenueId::Binance,
+            message: "hi".into(),
+        };
+        tx.send((notice.clone(), Some(t0 + ms(7)))).await.unwrap();
+        let mut got = vec![];
+        recv.drain(&mut got, 10);
+        assert_eq!(got.len(), 2);
+        assert_eq!(recv.take_arrived(), Some(t0 + ms(2)));
+        assert_eq!(recv.take_arrived(), None, "taken once");
+        // A later diff starts a new wait from its own arrival.
+        board.changed_at(&sym, Some(t0 + ms(20)));
+        tx.send((notice, None)).await.unwrap();
+        got.clear();
+        recv.drain(&mut got, 10);
+        assert_eq!(got.len(), 2);
+        assert_eq!(recv.take_arrived(), Some(t0 + ms(20)));
     }
 }

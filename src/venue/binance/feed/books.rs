@@ -91,7 +91,8 @@ impl Books {
         }
     }
 
-    /// Applies a diff; publishes the new top when it changed.
+    /// Applies a diff that reached the socket at `arrived`; publishes the new top when it
+    /// changed.
     #[inline]
     pub(super) fn on_diff(
         &mut self,
@@ -99,6 +100,7 @@ impl Books {
         diff: &DepthDiff,
         stats: &FeedStats,
         board: &Board,
+        arrived: Instant,
     ) -> Next {
         let Some(b) = self.map.get_mut(symbol) else {
             return Next::Idle;
@@ -106,7 +108,7 @@ impl Books {
         let outcome = lock_book(&b.sync).on_diff(diff);
         match outcome {
             DiffOutcome::Applied => {
-                board.changed(symbol);
+                board.changed_at(symbol, Some(arrived));
                 Next::Idle
             }
             DiffOutcome::Ignored => Next::Idle,

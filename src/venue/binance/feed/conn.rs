@@ -48,6 +48,7 @@ pub(crate) fn spawn(shared: Arc<Shared>, id: usize, cmds: mpsc::UnboundedReceive
         stable_after: o.stable_after,
         max_sends_per_sec: o.max_control_per_sec,
         max_message_bytes: o.max_frame_bytes.saturating_mul(16).max(1 << 20),
+        pace: o.pace.clone(),
         ..WsConfig::new(shared.endpoints.stream_url())
     };
     let ws = match WsClient::spawn(cfg) {
@@ -57,10 +58,13 @@ pub(crate) fn spawn(shared: Arc<Shared>, id: usize, cmds: mpsc::UnboundedReceive
             tracing::error!("{msg}");
             let state = ConnState::Down(msg);
             if let Some(s) = shared.set_state(id, Some(state)) {
-                let _ = shared.events.try_send(MarketEvent::Connection {
-                    venue: crate::domain::VenueId::Binance,
-                    state: s,
-                });
+                let _ = shared.events.try_send((
+                    MarketEvent::Connection {
+                        venue: crate::domain::VenueId::Binance,
+                        state: s,
+                    },
+                    None,
+                ));
             }
             return;
         }
@@ -85,6 +89,7 @@ pub(crate) fn spawn(shared: Arc<Shared>, id: usize, cmds: mpsc::UnboundedReceive
         opened: false,
         snap_tx,
         diff: DepthDiff::default(),
+        arrived: Instant::now(),
     };
     tokio::spawn(task.run(cmds, snap_rx));
 }
@@ -105,6 +110,8 @@ struct Conn {
     opened: bool,
     snap_tx: mpsc::Sender<SnapResult>,
     diff: DepthDiff,
+    /// When the frame being handled reached the socket.
+    arrived: Instant,
 }
 
 impl Conn {
@@ -152,10 +159,13 @@ impl Conn {
             self.books.remove(&s, &self.shared.board);
         }
         if let Some(state) = self.shared.set_state(self.id, None) {
-            let _ = self.shared.events.try_send(MarketEvent::Connection {
-                venue: crate::domain::VenueId::Binance,
-                state,
-            });
+            let _ = self.shared.events.try_send((
+                MarketEvent::Connection {
+                    venue: crate::domain::VenueId::Binance,
+                    state,
+                },
+                None,
+            ));
         }
     }
 
@@ -199,8 +209,14 @@ impl Conn {
     async fn on_ws(&mut self, ev: WsEvent) -> Result<(), Stop> {
         match ev {
             WsEvent::Text {
-                text, received_ms, ..
-            } => self.on_frame(text.as_bytes(), received_ms).await,
+                text,
+                received_ms,
+                arrived,
+                ..
+            } => {
+                self.arrived = arrived;
+                self.on_frame(text.as_bytes(), received_ms).await
+            }
             WsEvent::Binary { len, .. } => {
                 let what = format!("unexpected binary message of {len} bytes");
                 self.shared
@@ -297,9 +313,13 @@ impl Conn {
                 .stats
                 .on_latency(received.saturating_sub(self.diff.time));
         }
-        let next = self
-            .books
-            .on_diff(symbol, &self.diff, &shared.stats, &shared.board);
+        let next = self.books.on_diff(
+            symbol,
+            &self.diff,
+            &shared.stats,
+            &shared.board,
+            self.arrived,
+        );
         if next == Next::Fetch {
             self.fetch(symbol.clone());
         }
@@ -357,7 +377,10 @@ impl Conn {
             }
             _ => return Ok(()),
         };
-        self.shared.emit(ev).await.map_err(|_| Stop)
+        self.shared
+            .emit_at(ev, self.arrived)
+            .await
+            .map_err(|_| Stop)
     }
 
     async fn on_tickers(
@@ -371,7 +394,7 @@ impl Conn {
                 .unwrap_or_else(|| format!("{}@ticker", t.symbol));
             if self.is_new(key, t.time) {
                 self.shared
-                    .emit(MarketEvent::Ticker(t))
+                    .emit_at(MarketEvent::Ticker(t), self.arrived)
                     .await
                     .map_err(|_| Stop)?;
             }

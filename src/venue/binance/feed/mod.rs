@@ -27,7 +27,7 @@ use super::streams::StreamKind;
 use crate::domain::{BookTop, Interval, Symbol, VenueId, now_ms};
 use crate::net::BackoffConfig;
 use crate::venue::{ConnState, MarketEvent};
-use board::{Board, MarketReceiver};
+use board::{Board, MarketReceiver, Stamped};
 use conn::ConnCmd;
 use stats::{FeedStats, FeedStatsSnapshot};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -100,6 +100,9 @@ pub struct FeedOptions {
     /// Check each newly watched symbol with a REST ticker (weight 2): unknown symbols get a
     /// clear notice and are unwatched, known ones get an initial ticker.
     pub check_symbols: bool,
+    /// The screen's frame clock when a screen is the only reader: the streams are then read
+    /// once a frame while they run faster than frames (see [`crate::net::pace`]).
+    pub pace: Option<Arc<crate::net::FramePace>>,
 }
 
 impl Default for FeedOptions {
@@ -121,6 +124,7 @@ impl Default for FeedOptions {
             snapshot_retry: Duration::from_secs(1),
             max_buffered_diffs: 10_000,
             check_symbols: true,
+            pace: None,
         }
     }
 }
@@ -149,7 +153,7 @@ pub(crate) struct Shared {
     pub opts: FeedOptions,
     pub endpoints: BinanceEndpoints,
     pub rest: MarketRest,
-    pub events: mpsc::Sender<MarketEvent>,
+    pub events: mpsc::Sender<Stamped>,
     pub board: Arc<Board>,
     pub stats: Arc<FeedStats>,
     states: Mutex<StateAgg>,
@@ -195,7 +199,12 @@ impl Shared {
 
     /// Sends an event that must not be dropped; `Err` once the receiver is gone.
     pub async fn emit(&self, ev: MarketEvent) -> Result<(), ()> {
-        self.events.send(ev).await.map_err(drop)
+        self.events.send((ev, None)).await.map_err(drop)
+    }
+
+    /// [`Shared::emit`] for an event from a message that reached the socket at `arrived`.
+    pub async fn emit_at(&self, ev: MarketEvent, arrived: tokio::time::Instant) -> Result<(), ()> {
+        self.events.send((ev, Some(arrived))).await.map_err(drop)
     }
 
     /// A notice for the user.

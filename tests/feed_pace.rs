@@ -1,0 +1,117 @@
+//! A paced WebSocket client (how the terminal UI reads its feed) against a tokio-tungstenite
+//! server on 127.0.0.1 that sends far faster than frames: every message arrives once and in
+//! order, the socket is read about once a frame instead of once a message, and each message
+//! is stamped with when it reached the socket, not when it was read.
+
+#![allow(clippy::unwrap_used)] // test helpers unwrap freely
+
+use futures_util::{SinkExt, StreamExt};
+use speedtrade::net::{FramePace, WsClient, WsConfig, WsEvent};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+const MESSAGES: usize = 300;
+const EVERY: Duration = Duration::from_millis(2);
+const BUDGET: Duration = Duration::from_millis(20);
+
+/// A server that sends `MESSAGES` numbered texts, one every `EVERY`, noting when each left.
+async fn server(listener: TcpListener, sent: Arc<Mutex<Vec<Instant>>>) {
+    let (tcp, _) = listener.accept().await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    let mut at = Instant::now();
+    for i in 0..MESSAGES {
+        at += EVERY;
+        tokio::time::sleep_until(at).await;
+        sent.lock().unwrap().push(Instant::now());
+        ws.send(Message::Text(i.to_string().into())).await.unwrap();
+    }
+    // Keep the socket open until the client has everything.
+    while let Some(Ok(_)) = ws.next().await {}
+}
+
+/// A screen drawing once per `BUDGET`: publishes its next frame, forever.
+async fn screen(pace: Arc<FramePace>) {
+    let mut next = Instant::now() + BUDGET;
+    loop {
+        pace.frame_due(next);
+        tokio::time::sleep_until(next).await;
+        next += BUDGET;
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_fast_feed_is_read_once_a_frame_with_nothing_lost_and_honest_arrival_times() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let server = tokio::spawn(server(listener, sent.clone()));
+    let pace = Arc::new(FramePace::new(BUDGET));
+    let screen = tokio::spawn(screen(pace.clone()));
+    let mut client = WsClient::spawn(WsConfig {
+        pace: Some(pace),
+        ..WsConfig::new(format!("ws://{addr}"))
+    })
+    .unwrap();
+
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.len() < MESSAGES {
+        let ev = tokio::time::timeout_at(deadline, client.recv()).await;
+        match ev
+            .expect("every message within 20 s")
+            .expect("the client runs")
+        {
+            WsEvent::Text { text, arrived, .. } => {
+                got.push((
+                    text.as_str().parse::<usize>().unwrap(),
+                    Instant::now(),
+                    arrived,
+                ));
+            }
+            _ => continue,
+        }
+    }
+    screen.abort();
+    server.abort();
+
+    let seqs: Vec<usize> = got.iter().map(|g| g.0).collect();
+    assert_eq!(
+        seqs,
+        (0..MESSAGES).collect::<Vec<_>>(),
+        "all, once, in order"
+    );
+
+    // Reads: runs of messages received together (a gap of a few ms starts a new one). Sent
+    // every 2 ms and read once a 20 ms frame, that is about ten messages a read.
+    let reads = 1 + got
+        .windows(2)
+        .filter(|w| w[1].1 - w[0].1 > Duration::from_millis(5))
+        .count();
+    assert!(
+        reads * 4 < MESSAGES,
+        "{reads} reads for {MESSAGES} messages: not paced"
+    );
+
+    // Arrival stamps: close to when each message was sent, well before it was read (stamps
+    // taken when the paused socket was read would be about as late as the reads).
+    let sent = sent.lock().unwrap().clone();
+    let waited: Vec<Duration> = got.iter().map(|(i, rx, _)| *rx - sent[*i]).collect();
+    let stamped: Vec<Duration> = got
+        .iter()
+        .map(|(i, _, arrived)| arrived.saturating_duration_since(sent[*i]))
+        .collect();
+    let (waited, stamped) = (median(waited), median(stamped));
+    assert!(
+        stamped * 2 < waited,
+        "arrival stamps {stamped:?} after sending, reads {waited:?}: stamps are read times"
+    );
+}
