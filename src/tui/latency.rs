@@ -1,6 +1,6 @@
-//! Tick-to-screen latency: from a market batch reaching the app loop to the end of the frame
-//! that shows it, in a histogram (0.1 ms steps up to 100 ms) the metrics endpoint reports as
-//! quantiles.
+//! Tick-to-screen latency: from the oldest message a frame shows reaching its socket (or, for
+//! a source that cannot tell, reaching the app loop) to the end of that frame, in a histogram
+//! (0.1 ms steps up to 100 ms) the metrics endpoint reports as quantiles.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
