@@ -62,11 +62,11 @@ impl FramePace {
         Some(at)
     }
 
-    /// Whether reads at `prev` and `now` came close enough to keep pacing: under two frames
+    /// Whether reads at `prev` and `now` came close enough to pace the reads: under two frames
     /// apart (a paced reader reads once a frame, give or take its timer's lateness), so the
     /// feed is at least about as fast as the screen and waiting for the next frame costs no
     /// latency.
-    pub fn faster_than_frames(&self, prev: Option<Instant>, now: Instant) -> bool {
+    pub fn worth_pacing(&self, prev: Option<Instant>, now: Instant) -> bool {
         prev.is_some_and(|p| now.saturating_duration_since(p) < 2 * self.budget)
     }
 }
@@ -126,12 +126,9 @@ mod tests {
     fn reads_a_frame_apart_keep_pacing_and_slower_ones_end_it() {
         let p = FramePace::new(33 * MS);
         let now = Instant::now();
-        assert!(!p.faster_than_frames(None, now));
-        assert!(p.faster_than_frames(Some(now), now + 10 * MS));
-        assert!(
-            p.faster_than_frames(Some(now), now + 35 * MS),
-            "a late timer"
-        );
-        assert!(!p.faster_than_frames(Some(now), now + 70 * MS));
+        assert!(!p.worth_pacing(None, now));
+        assert!(p.worth_pacing(Some(now), now + 10 * MS));
+        assert!(p.worth_pacing(Some(now), now + 35 * MS), "a late timer");
+        assert!(!p.worth_pacing(Some(now), now + 70 * MS));
     }
 }

@@ -278,7 +278,10 @@ impl<'a> Drive<'a> {
                 },
                 () = sleep_opt(self.paused_until), if self.paused_until.is_some() => {
                     self.paused_until = None;
-                    if let Some(fd) = socket(&cur.ws) {
+                    // Data arrived during the pause, so the mark was raised: lower it.
+                    if self.paused_since.is_some()
+                        && let Some(fd) = socket(&cur.ws)
+                    {
                         lowat::set(fd, 1);
                     }
                     Ok(())
@@ -370,7 +373,7 @@ impl<'a> Drive<'a> {
             return Ok(());
         }
         let now = Instant::now();
-        if pace.faster_than_frames(self.last_read, now) {
+        if pace.worth_pacing(self.last_read, now) {
             // The first message after the pause counts from when the socket woke (`drive`).
             self.paused_until = pace.resume_at(now);
         }

@@ -111,9 +111,7 @@ impl Inputs {
         let mut out = Vec::new();
         if draw_at.is_some_and(|at| at <= Instant::now()) {
             // Due now: no trip through the timer (it would wait for its next millisecond tick).
-            while let Ok(a) = self.keys.try_recv() {
-                out.push(a);
-            }
+            self.more_keys(&mut out);
             return match out.is_empty() {
                 true => Wake::Draw,
                 false => Wake::Actions(out, Source::User),
@@ -124,7 +122,7 @@ impl Inputs {
             biased;
             Some(a) = self.keys.recv() => {
                 out.push(a);
-                while let Ok(a) = self.keys.try_recv() { out.push(a); }
+                self.more_keys(&mut out);
                 source = Source::User;
             }
             _ = self.signals.term.recv() => out.push(Action::Signal("SIGTERM")),
@@ -146,6 +144,13 @@ impl Inputs {
             }
         }
         Wake::Actions(out, source)
+    }
+
+    /// Keys that are ready, without waiting.
+    fn more_keys(&mut self, out: &mut Vec<Action>) {
+        while let Ok(a) = self.keys.try_recv() {
+            out.push(a);
+        }
     }
 
     /// Market events that are ready, without waiting; `true` if there were any.
