@@ -214,5 +214,46 @@ fn trending(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render, incremental, trending);
+criterion_group!(benches, render, incremental, trending, cold);
 criterion_main!(benches);
+
+/// Evicts the caches: the live client draws a frame every 30–100 ms, with other processes
+/// running in between, so its frames start cold.
+fn evict(sweep: &mut [u64]) {
+    for (i, w) in sweep.iter_mut().enumerate().step_by(8) {
+        *w = w.wrapping_add(i as u64);
+    }
+    black_box(&sweep[..]);
+}
+
+fn cold(c: &mut Criterion) {
+    use speedtrade::tui::render::Screen;
+    let mut state = populated();
+    let mut screen = Screen::new(200, 50);
+    let all = state.damage.take();
+    screen.frame(&state, all);
+    let btc = Symbol::new("BTCUSDT").expect("symbol");
+    let mut sweep = vec![0u64; 4 << 20];
+    let mut mid = 9_000_000;
+    c.bench_function("cold_book_update_200x50", |b| {
+        b.iter_custom(|n| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..n {
+                evict(&mut sweep);
+                let t0 = std::time::Instant::now();
+                mid += if mid % 2 == 0 { 3 } else { -2 };
+                update(
+                    &mut state,
+                    Action::Market(MarketEvent::Book {
+                        symbol: btc.clone(),
+                        top: book(mid),
+                    }),
+                );
+                let damage = state.damage.take();
+                black_box(screen.frame(&state, damage).len());
+                total += t0.elapsed();
+            }
+            total
+        })
+    });
+}

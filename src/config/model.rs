@@ -90,7 +90,7 @@ pub enum BookTotal {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ui {
-    /// Highest redraw rate.
+    /// Highest redraw rate, as a frame interval in whole milliseconds (30 → 33 ms).
     pub fps: u32,
     /// Colour theme.
     pub theme: ThemeName,

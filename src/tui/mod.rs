@@ -231,9 +231,11 @@ impl Frames {
     }
 }
 
-/// The time between frames at `fps` frames a second.
+/// The time between frames at `fps` frames a second, in whole milliseconds (rounded down, at
+/// least one): the runtime's timers tick in milliseconds, so a grid of 33.3 ms would wake
+/// after 33, 33 and 34 ms in turn — uneven frames, and one in three a millisecond late.
 pub fn frame_budget(fps: u32) -> Duration {
-    Duration::from_secs(1) / fps.max(1)
+    Duration::from_millis((1000 / u64::from(fps.max(1))).max(1))
 }
 
 /// Runs the TUI until the user quits or a signal arrives; restores the terminal on the way out.
@@ -362,6 +364,20 @@ mod tests {
             due: None,
             asked: None,
             undrawn_since: None,
+        }
+    }
+
+    #[test]
+    fn frames_are_whole_milliseconds_apart_at_about_the_configured_rate() {
+        let ms = |fps| frame_budget(fps).as_millis();
+        assert_eq!(
+            (ms(30), ms(60), ms(240), ms(1), ms(0)),
+            (33, 16, 4, 1000, 1000)
+        );
+        for fps in 1..=240 {
+            let b = frame_budget(fps);
+            assert_eq!(b.subsec_nanos() % 1_000_000, 0, "{fps} fps");
+            assert!(b <= Duration::from_secs(1) / fps, "{fps} fps");
         }
     }
 

@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// A bar of `frac` (0..=1) of `width` cells in eighth-cell steps.
 pub fn bar(frac: f64, width: usize) -> String {
@@ -189,12 +190,12 @@ pub fn redraw(
         waiting_state(f, inner, s, &[&msg], th);
         return vec![area];
     };
-    let (bids, asks) = match s.book_group {
+    let (bids, asks): (Cow<[Level]>, Cow<[Level]>) = match s.book_group {
         Some(step) => (
-            group_levels(&book.bids, step, true),
-            group_levels(&book.asks, step, false),
+            group_levels(&book.bids, step, true).into(),
+            group_levels(&book.asks, step, false).into(),
         ),
-        None => (book.bids.clone(), book.asks.clone()),
+        None => (book.bids.as_slice().into(), book.asks.as_slice().into()),
     };
     let w = inner.width as usize;
     let c = cols(w, s.settings.book_total);

@@ -82,15 +82,22 @@ pub fn sparkline(points: &[crate::domain::Price], width: usize) -> String {
 
 /// A span padded on the left to `width`, always with one leading space so that adjacent
 /// columns never run together (numbers line up on the right).
-pub fn right(text: String, width: usize, style: Style) -> Span<'static> {
+pub fn right(mut text: String, width: usize, style: Style) -> Span<'static> {
+    const SPACES: &str = "                                                                ";
+    let pad = width.saturating_sub(1).saturating_sub(text.chars().count()) + 1;
+    if pad <= SPACES.len() {
+        // In place: the number's own buffer usually has room for its padding.
+        text.insert_str(0, &SPACES[..pad]);
+        return Span::styled(text, style);
+    }
     let w = width.saturating_sub(1);
     Span::styled(format!(" {text:>w$}"), style)
 }
 
 /// Draws one-line `rows` into `area` top down, cell for cell as a `Paragraph` without wrapping
 /// would (line style patched by span style, cut at the right edge, alignment honoured), but
-/// ASCII text skips grapheme segmentation: the ladder, tape and watchlist draw tens of times
-/// a second.
+/// ASCII and block-character text (see [`one_cell`]) skips grapheme segmentation: the ladder,
+/// tape and watchlist draw tens of times a second.
 pub fn rows(buf: &mut Buffer, area: Rect, rows: &[Line]) {
     let area = area.intersection(buf.area);
     for (line, y) in rows.iter().zip(area.top()..area.bottom()) {
@@ -105,22 +112,57 @@ pub fn rows(buf: &mut Buffer, area: Rect, rows: &[Line]) {
             if x >= area.right() {
                 break;
             }
-            let style = line.style.patch(span.style);
-            let text: &str = &span.content;
-            if !text.is_ascii() {
-                let room = usize::from(area.right() - x);
-                x = buf.set_stringn(x, y, text, room, style).0;
-                continue;
-            }
-            for b in text.bytes().filter(|b| !b.is_ascii_control()) {
-                if x >= area.right() {
-                    break;
-                }
-                buf[(x, y)].set_char(char::from(b)).set_style(style);
-                x += 1;
-            }
+            x = span_at(buf, (x, y), area.right(), span, line.style);
         }
     }
+}
+
+/// Draws `span` (its style patched over `line_style`) from `at` up to column `right`; returns
+/// the column after it.
+pub fn span_at(
+    buf: &mut Buffer,
+    at: (u16, u16),
+    right: u16,
+    span: &Span,
+    line_style: Style,
+) -> u16 {
+    let (mut x, y) = at;
+    let style = line_style.patch(span.style);
+    let text: &str = &span.content;
+    if !text.chars().all(one_cell) {
+        let room = usize::from(right.saturating_sub(x));
+        return buf.set_stringn(x, y, text, room, style).0;
+    }
+    for ch in text.chars().filter(|c| !c.is_ascii_control()) {
+        if x >= right {
+            break;
+        }
+        buf[(x, y)].set_char(ch).set_style(style);
+        x += 1;
+    }
+    x
+}
+
+/// The cells `span` takes when every character is [`one_cell`] (as [`span_at`] draws it);
+/// `None` for text that needs segmenting.
+pub fn span_cells(span: &Span) -> Option<u16> {
+    let mut n: u16 = 0;
+    for c in span.content.chars() {
+        if !one_cell(c) {
+            return None;
+        }
+        if !c.is_ascii_control() {
+            n = n.saturating_add(1);
+        }
+    }
+    Some(n)
+}
+
+/// A character that is one cell on its own and never joins its neighbours: ASCII, and the
+/// box-drawing and block characters of the depth bars and sparklines (U+2500–U+259F), the
+/// middle dot and the ellipsis.
+fn one_cell(c: char) -> bool {
+    c.is_ascii() || ('\u{2500}'..='\u{259F}').contains(&c) || matches!(c, '·' | '…')
 }
 
 #[cfg(test)]
@@ -130,12 +172,29 @@ mod tests {
     use ratatui::widgets::Widget;
 
     #[test]
+    fn right_pads_to_the_width_with_one_leading_space() {
+        for (text, width) in [
+            ("90000.10", 12),
+            ("1.5", 1),
+            ("", 3),
+            ("wide text", 4),
+            ("x", 80),
+        ] {
+            let w = width - 1;
+            let want = format!(" {text:>w$}");
+            assert_eq!(right(text.to_string(), width, Style::new()).content, want);
+        }
+        assert_eq!(right("7".into(), 0, Style::new()).content, " 7");
+    }
+
+    #[test]
     fn rows_draw_cell_for_cell_what_a_paragraph_draws() {
         let lines = vec![
             Line::from(vec![
                 Span::styled(" 90000.10", Style::new().green()),
                 Span::raw(" 1.5"),
                 Span::styled("██▊", Style::new().fg(Color::Indexed(22))),
+                Span::raw(" ▁▃█"),
             ]),
             Line::from(vec![
                 Span::raw("BTCUSDT"),
@@ -145,11 +204,12 @@ mod tests {
             Line::from("spread 0.1 · mid 90000.15 and far too long to fit"),
             Line::from("centred").alignment(Alignment::Center),
             Line::from("tab\there"),
+            Line::from("e\u{301}t\u{e9} 日本 ▌x"),
             Line::from("right").alignment(Alignment::Right),
             Line::from("one row too many"),
         ];
-        let area = Rect::new(2, 1, 20, 6);
-        let mut want = Buffer::empty(Rect::new(0, 0, 24, 8));
+        let area = Rect::new(2, 1, 20, 7);
+        let mut want = Buffer::empty(Rect::new(0, 0, 24, 9));
         let mut got = want.clone();
         Paragraph::new(lines.clone()).render(area, &mut want);
         rows(&mut got, area, &lines);

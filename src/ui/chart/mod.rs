@@ -6,6 +6,7 @@ pub mod plot;
 use super::border::PaneBorder;
 use super::status::clock_text;
 use super::theme::Theme;
+use super::widgets::rows;
 use super::widgets::{compact_decimal, waiting_state};
 use crate::app::{AppState, Pane, PriceMove};
 use crate::config::{ClockZone, ThemeName};
@@ -172,7 +173,7 @@ fn redraw_newest(
     for r in &parts {
         super::clear(f.buffer_mut(), *r);
     }
-    f.render_widget(Paragraph::new(head_line), head);
+    rows(f.buffer_mut(), head, std::slice::from_ref(&head_line));
     chart.draw(body, f.buffer_mut(), g, true);
     parts
 }
@@ -269,7 +270,7 @@ pub fn redraw(f: &mut Frame, area: Rect, s: &AppState, th: &Theme, memo: &mut Me
             Some(g) => redraw_newest(f, head, head_line, &chart, body, &g),
             None => {
                 border.draw_fresh(f.buffer_mut(), area);
-                f.render_widget(Paragraph::new(head_line), head);
+                rows(f.buffer_mut(), head, std::slice::from_ref(&head_line));
                 let axis_text = time_axis(candles, start, s.chart.zoom, body.width, s);
                 if let Some(g) = &geometry {
                     chart.draw(body, f.buffer_mut(), g, false);
