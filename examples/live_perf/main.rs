@@ -6,6 +6,7 @@
 //! cargo build --release --bin speedtrade
 //! cargo run --release --example live_perf                  # everything, ~9 minutes
 //! cargo run --release --example live_perf -- --only rates --rates 1000 --runs 1 --breakdown
+//! cargo run --release --example live_perf -- --only pair --bin OLD --against NEW --rates 10,100
 //! ```
 //!
 //! Per rate (depth diffs per second per symbol; the six default symbols, BTCUSDT selected) and
@@ -17,6 +18,7 @@
 //! unreachable) and under a fast feed. Idle CPU is the client against an unreachable venue.
 
 mod frames;
+mod pair;
 mod probe;
 mod procs;
 
@@ -64,7 +66,8 @@ struct Args {
     memory_rate: u32,
     /// Parts to run: idle, rates, keys, memory; `hold` only starts a simulator at the first
     /// rate (0: none, the venue unreachable) and the client, prints the client's pid and
-    /// waits `--window` seconds (for a profiler: `perf record -g -p PID`).
+    /// waits `--window` seconds (for a profiler: `perf record -g -p PID`); `pair` compares
+    /// `--bin` with `--against` side by side.
     #[arg(long, value_delimiter = ',', default_value = "idle,rates,keys,memory")]
     only: Vec<String>,
     /// Also count changed cells and bytes per pane (costs the harness CPU, not the client's).
@@ -73,6 +76,10 @@ struct Args {
     /// Extra lines for the client config's `[ui]` table, e.g. "fps = 60".
     #[arg(long, default_value = "")]
     extra_ui: String,
+    /// A second client build for `--only pair`: run beside `--bin` at each rate, each with
+    /// its own simulator, and report the ratio of their CPU over the same window.
+    #[arg(long)]
+    against: Option<PathBuf>,
 }
 
 impl Args {
@@ -124,6 +131,9 @@ fn main() -> anyhow::Result<()> {
     if args.only.iter().any(|o| o == "keys") {
         keys_under_load(&args, &mut rows)?;
         loads.push(probe::loadavg());
+    }
+    if args.only.iter().any(|o| o == "pair") {
+        pair::paired(&args, &mut rows)?;
     }
     if args.only.iter().any(|o| o == "hold") {
         hold(&args)?;
