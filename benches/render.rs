@@ -133,6 +133,27 @@ fn render(c: &mut Criterion) {
 }
 
 /// Trade `id` of BTCUSDT at `price`, in the minute after the candles (10 ms apart).
+/// The book moves (every price, by turns 3 cents up and 2 down) and the frame is drawn;
+/// returns the bytes the frame sends.
+fn book_update(
+    state: &mut AppState,
+    screen: &mut speedtrade::tui::render::Screen,
+    btc: &Symbol,
+    mid: &mut i64,
+) -> usize {
+    *mid += if *mid % 2 == 0 { 3 } else { -2 };
+    let top = book(*mid);
+    update(
+        state,
+        Action::Market(MarketEvent::Book {
+            symbol: btc.clone(),
+            top,
+        }),
+    );
+    let damage = state.damage.take();
+    screen.frame(state, damage).len()
+}
+
 fn trade(btc: &Symbol, id: u64, price: Price) -> Trade {
     Trade {
         symbol: btc.clone(),
@@ -167,19 +188,7 @@ fn incremental(c: &mut Criterion) {
     let btc = Symbol::new("BTCUSDT").expect("symbol");
     let mut mid = 9_000_000;
     c.bench_function("incremental_book_update_200x50", |b| {
-        b.iter(|| {
-            mid += if mid % 2 == 0 { 3 } else { -2 };
-            let top = book(mid);
-            update(
-                &mut state,
-                Action::Market(MarketEvent::Book {
-                    symbol: btc.clone(),
-                    top,
-                }),
-            );
-            let damage = state.damage.take();
-            screen.frame(&state, damage).len()
-        })
+        b.iter(|| book_update(&mut state, &mut screen, &btc, &mut mid))
     });
     let mut id = 1000;
     c.bench_function("incremental_trade_200x50", |b| {
@@ -241,16 +250,7 @@ fn cold(c: &mut Criterion) {
             for _ in 0..n {
                 evict(&mut sweep);
                 let t0 = std::time::Instant::now();
-                mid += if mid % 2 == 0 { 3 } else { -2 };
-                update(
-                    &mut state,
-                    Action::Market(MarketEvent::Book {
-                        symbol: btc.clone(),
-                        top: book(mid),
-                    }),
-                );
-                let damage = state.damage.take();
-                black_box(screen.frame(&state, damage).len());
+                black_box(book_update(&mut state, &mut screen, &btc, &mut mid));
                 total += t0.elapsed();
             }
             total

@@ -8,22 +8,6 @@ use crate::{Args, Row, SIZE, wait_live};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Time on a CPU of every living thread of `pid`, in seconds (`/proc/PID/task/*/schedstat`:
-/// nanoseconds, not the 10 ms ticks of `/proc/PID/stat`).
-fn run_seconds(pid: u32) -> anyhow::Result<f64> {
-    let mut ns: u64 = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let path = task?.path().join("schedstat");
-        // A thread that ended between the listing and the read counts as nothing.
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        let first = text.split_whitespace().next().unwrap_or("0");
-        ns += first.parse::<u64>()?;
-    }
-    Ok(ns as f64 / 1e9)
-}
-
 fn start(args: &Args, bin: &Path, sim: &Sim) -> anyhow::Result<Client> {
     Client::start(bin, Venue::Sim(sim), &args.extra_ui, SIZE)
 }
@@ -45,9 +29,9 @@ pub fn paired(args: &Args, rows: &mut Vec<Row>) -> anyhow::Result<()> {
             wait_live(&b)?;
             std::thread::sleep(Duration::from_secs(args.warmup));
             let t0 = Instant::now();
-            let (a0, b0) = (run_seconds(a.pid)?, run_seconds(b.pid)?);
+            let (a0, b0) = (probe::run_seconds(a.pid)?, probe::run_seconds(b.pid)?);
             std::thread::sleep(Duration::from_secs(args.window));
-            let (a1, b1) = (run_seconds(a.pid)?, run_seconds(b.pid)?);
+            let (a1, b1) = (probe::run_seconds(a.pid)?, probe::run_seconds(b.pid)?);
             let el = t0.elapsed().as_secs_f64();
             let (pa, pb) = ((a1 - a0) / el * 100.0, (b1 - b0) / el * 100.0);
             println!(

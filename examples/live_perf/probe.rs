@@ -28,6 +28,22 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     Ok((ticks(11)? + ticks(12)?) as f64 / USER_HZ)
 }
 
+/// Time on a CPU of every living thread of `pid`, in seconds (`/proc/PID/task/*/schedstat`:
+/// nanoseconds, not the 10 ms ticks of `/proc/PID/stat`).
+pub fn run_seconds(pid: u32) -> anyhow::Result<f64> {
+    let mut ns: u64 = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let path = task?.path().join("schedstat");
+        // A thread that ended between the listing and the read counts as nothing.
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let first = text.split_whitespace().next().unwrap_or("0");
+        ns += first.parse::<u64>()?;
+    }
+    Ok(ns as f64 / 1e9)
+}
+
 /// Resident set size in KiB (VmRSS of /proc/<pid>/status).
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;

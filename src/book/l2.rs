@@ -182,9 +182,14 @@ impl OrderBook {
     pub fn fill_top(&self, n: usize, out: &mut BookTop) {
         out.update_id = self.update_id;
         out.stale = false;
+        // Sized once: the filtered iterators give no size hint, and growing level by level
+        // reallocates every frame.
+        let (bids, asks) = self.len();
         out.bids.clear();
+        out.bids.reserve(bids.min(n));
         out.bids.extend(self.bids().take(n));
         out.asks.clear();
+        out.asks.reserve(asks.min(n));
         out.asks.extend(self.asks().take(n));
     }
 }

@@ -47,9 +47,6 @@ impl Slot {
         match source {
             Some((book, levels)) => {
                 let mut top = top;
-                // Sized once: growing level by level costs reallocations every frame.
-                top.bids.reserve(levels);
-                top.asks.reserve(levels);
                 lock_book(&book).fill_top(levels, &mut top);
                 top
             }
