@@ -1,7 +1,8 @@
 //! The receive low-water mark of a socket (`SO_RCVLOWAT`). While a paced reader waits for the
 //! next frame (see [`super::pace`]), the kernel is asked not to report the socket readable
 //! until far more than a frame of data is queued, so the messages arriving meanwhile do not
-//! each wake the thread for nothing; before reading, the mark goes back to one byte.
+//! each wake the thread for nothing; before reading, the mark goes back to one byte and a
+//! peek says whether anything came.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -28,6 +29,25 @@ pub fn set(fd: BorrowedFd<'_>, bytes: i32) -> bool {
     rc == 0
 }
 
+/// Whether `fd` has data (or its end) waiting, without taking it or waiting for it.
+#[allow(unsafe_code)]
+pub fn pending(fd: BorrowedFd<'_>) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: `fd` is an open socket for the borrow's lifetime; the buffer is one byte that
+    // outlives the call, and MSG_PEEK | MSG_DONTWAIT neither consumes data nor blocks.
+    let n = unsafe {
+        libc::recv(
+            fd.as_raw_fd(),
+            (&raw mut byte).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    // 1: data; 0: the peer closed (reading will say so); -1: nothing yet (or an error that
+    // reading will report).
+    n >= 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,13 +70,22 @@ mod tests {
         let mut tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut rx, _) = listener.accept().unwrap();
         assert!(set(rx.as_fd(), WAITING));
+        assert!(!pending(rx.as_fd()), "nothing sent yet");
         tx.write_all(b"a frame of data").unwrap();
         std::thread::sleep(Duration::from_millis(50));
         assert!(!readable(&rx), "not readable under the mark");
+        assert!(pending(rx.as_fd()), "but a peek sees it");
         assert!(set(rx.as_fd(), 1));
         assert!(readable(&rx), "readable once the mark is lowered");
         let mut buf = [0u8; 64];
         let n = rx.read(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"a frame of data");
+        assert!(!pending(rx.as_fd()), "taken");
+        drop(tx);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            pending(rx.as_fd()),
+            "the peer's close counts: reading reports it"
+        );
     }
 }

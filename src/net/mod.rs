@@ -3,11 +3,13 @@
 pub mod backoff;
 mod lowat;
 pub mod pace;
+pub mod timer;
 pub mod ws;
 mod ws_conn;
 
 pub use backoff::{Backoff, BackoffConfig, BackoffError};
 pub use pace::FramePace;
+pub use timer::FrameTimer;
 pub use ws::{WsClient, WsCommand, WsConfig, WsError, WsEvent, WsSender};
 
 /// Bytes a WebSocket reads from its socket at a time. Market messages are a few KiB; larger

@@ -101,7 +101,8 @@ pub enum WsEvent {
         /// Local wall-clock receive time.
         received_ms: TimeMs,
         /// When it reached the socket, for tick-to-screen: when it was read or, for a paced
-        /// read, when the first data after the pause arrived (never later than it did).
+        /// read, when the reader paused (it arrived after that: the stamp is never later than
+        /// the arrival, and at most a frame earlier).
         arrived: Instant,
     },
     /// A binary message (not expected from the venues; counted by the owner).

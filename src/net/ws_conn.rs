@@ -2,6 +2,7 @@
 //! ping answers, silence clock) and the loop that drives it and its replacement ([`Drive`]).
 
 use super::lowat;
+use super::timer::FrameTimer;
 use super::ws::{WsCommand, WsConfig, WsEvent};
 use crate::domain::now_ms;
 use crate::venue::ConnState;
@@ -180,9 +181,11 @@ pub(super) struct Drive<'a> {
     stale: bool,
     /// Paced reading (see [`super::pace`]): the socket is left alone until then.
     paused_until: Option<Instant>,
-    /// When the first data not yet read reached the socket (while paused, the socket's
-    /// readiness is watched for this alone).
-    paused_since: Option<Instant>,
+    /// Wakes the paced reader (a timerfd: see [`FrameTimer`]); `None` if not paced.
+    resume: Option<FrameTimer>,
+    /// The stamp for the next read: no data waiting on the socket reached it before this (the
+    /// reader paused then, or an earlier read left data behind).
+    unread_since: Option<Instant>,
     /// When the socket was last read.
     last_read: Option<Instant>,
 }
@@ -209,7 +212,8 @@ impl<'a> Drive<'a> {
             retry_at: None,
             stale: false,
             paused_until: None,
-            paused_since: None,
+            resume: cfg.pace.is_some().then(FrameTimer::new),
+            unread_since: None,
             last_read: None,
         }
     }
@@ -261,29 +265,13 @@ impl<'a> Drive<'a> {
                 .into_iter()
                 .flatten()
                 .min();
-            let watch = self.watch();
+            let paused = self.paused_until.is_some();
             let result = tokio::select! {
                 biased;
                 cmd = self.cmd_rx.recv() => self.on_command(cur, cmd),
-                got = from_socket(&mut cur.ws, watch) => match got {
-                    FromSocket::Message(msg) => self.on_read(cur, msg).await,
-                    FromSocket::Arrived(at) => {
-                        // Noted; the rest of the frame's messages need not wake anyone.
-                        self.paused_since = Some(at);
-                        if let Some(fd) = socket(&cur.ws) {
-                            lowat::set(fd, lowat::WAITING);
-                        }
-                        Ok(())
-                    }
-                },
-                () = sleep_opt(self.paused_until), if self.paused_until.is_some() => {
-                    self.paused_until = None;
-                    // Data arrived during the pause, so the mark was raised: lower it.
-                    if self.paused_since.is_some()
-                        && let Some(fd) = socket(&cur.ws)
-                    {
-                        lowat::set(fd, 1);
-                    }
+                msg = cur.ws.next(), if !paused => self.on_read(cur, msg).await,
+                () = resume_at(&mut self.resume, self.paused_until), if paused => {
+                    self.resume(cur);
                     Ok(())
                 }
                 msg = next_message(&mut self.next), if self.next.is_some() => {
@@ -335,12 +323,15 @@ impl<'a> Drive<'a> {
         }
     }
 
-    /// What to watch the current socket for.
-    fn watch(&self) -> Watch {
-        match (self.paused_until, self.paused_since, self.last_read) {
-            (None, ..) => Watch::Read,
-            (Some(_), None, Some(at)) => Watch::Arrival(at),
-            _ => Watch::Nothing,
+    /// The pause is over: the socket is readable again at its first byte, and if nothing
+    /// came meanwhile, the next data stamps itself when it arrives.
+    fn resume(&mut self, cur: &Conn) {
+        self.paused_until = None;
+        if let Some(fd) = socket(&cur.ws) {
+            lowat::set(fd, 1);
+            if !lowat::pending(fd) {
+                self.unread_since = None;
+            }
         }
     }
 
@@ -351,7 +342,7 @@ impl<'a> Drive<'a> {
         cur: &mut Conn,
         msg: Option<Result<Message, WsErr>>,
     ) -> Result<(), End> {
-        let arrived = self.paused_since.take().unwrap_or_else(Instant::now);
+        let arrived = self.unread_since.take().unwrap_or_else(Instant::now);
         let step = cur.on_message(msg, arrived).await;
         self.on_current(cur, step).await?;
         let mut drained = false;
@@ -369,13 +360,21 @@ impl<'a> Drive<'a> {
         if !drained {
             // More is waiting: read on (after a look at the commands). It is stamped with
             // this batch's arrival, which overstates its wait rather than hiding any.
-            self.paused_since = Some(arrived);
+            self.unread_since = Some(arrived);
             return Ok(());
         }
         let now = Instant::now();
         if pace.worth_pacing(self.last_read, now) {
-            // The first message after the pause counts from when the socket woke (`drive`).
             self.paused_until = pace.resume_at(now);
+            if self.paused_until.is_some() {
+                // Everything read, so what the next read finds came after now: stamped with
+                // now, it never looks younger than it is. Not waking to note the exact arrival
+                // saves a wake-up a frame; the mark keeps arrivals from waking the thread.
+                self.unread_since = Some(now);
+                if let Some(fd) = socket(&cur.ws) {
+                    lowat::set(fd, lowat::WAITING);
+                }
+            }
         }
         self.last_read = Some(now);
         Ok(())
@@ -484,32 +483,6 @@ impl<'a> Drive<'a> {
     }
 }
 
-/// What the socket is watched for.
-enum Watch {
-    /// Messages.
-    Read,
-    /// Paused: only when data first arrives after the given time (when the reading paused).
-    Arrival(Instant),
-    /// Paused, and that is known.
-    Nothing,
-}
-
-/// What the current socket had.
-enum FromSocket {
-    /// A message (or its end).
-    Message(Option<Result<Message, WsErr>>),
-    /// Data reached the paused socket at this time (at the latest).
-    Arrived(Instant),
-}
-
-async fn from_socket(ws: &mut Ws, watch: Watch) -> FromSocket {
-    match watch {
-        Watch::Read => FromSocket::Message(ws.next().await),
-        Watch::Arrival(paused_at) => FromSocket::Arrived(first_arrival(ws, paused_at).await),
-        Watch::Nothing => std::future::pending().await,
-    }
-}
-
 /// The TCP socket under a WebSocket.
 fn tcp(ws: &Ws) -> Option<&TcpStream> {
     match ws.get_ref() {
@@ -523,23 +496,6 @@ fn socket(ws: &Ws) -> Option<BorrowedFd<'_>> {
     tcp(ws).map(AsFd::as_fd)
 }
 
-/// When data first reached the TCP socket under `ws` after `paused_at`, without reading it.
-async fn first_arrival(ws: &Ws, paused_at: Instant) -> Instant {
-    let Some(tcp) = tcp(ws) else {
-        return std::future::pending().await;
-    };
-    // Something there already (or the socket's end): it came after the pause began. A peek
-    // that finds nothing clears the socket's readiness, so the next wake-up is new data.
-    if tcp.peek(&mut [0u8; 1]).now_or_never().is_some() {
-        return paused_at;
-    }
-    match tcp.readable().await {
-        Ok(()) => Instant::now(),
-        // Reading will say what went wrong.
-        Err(_) => std::future::pending().await,
-    }
-}
-
 async fn next_message(next: &mut Option<Conn>) -> Option<Result<Message, WsErr>> {
     match next {
         Some(c) => c.ws.next().await,
@@ -551,6 +507,15 @@ async fn poll_pending(pending: &mut Option<Connecting>) -> Result<Ws, String> {
     match pending {
         Some(fut) => fut.await,
         None => std::future::pending().await,
+    }
+}
+
+/// Waits on the paced reader's timer until `at` (forever without a deadline).
+async fn resume_at(timer: &mut Option<FrameTimer>, at: Option<Instant>) {
+    match (timer, at) {
+        (Some(timer), Some(at)) => timer.sleep_until(at).await,
+        (None, at) => sleep_opt(at).await,
+        (Some(_), None) => std::future::pending().await,
     }
 }
 

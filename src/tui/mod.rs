@@ -12,6 +12,7 @@ pub use source::MarketSource;
 
 use crate::app::{Action, AppState, Command, update};
 use crate::domain::now_ms;
+use crate::net::FrameTimer;
 use crate::net::pace::earliest;
 use crate::venue::MarketEvent;
 use futures_util::FutureExt as _;
@@ -19,7 +20,7 @@ use std::io::Write;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
+use tokio::time::Instant;
 
 /// Most market events handled between two looks at the keyboard.
 const MARKET_BATCH: usize = 512;
@@ -73,7 +74,11 @@ impl Signals {
 struct Inputs {
     keys: mpsc::UnboundedReceiver<Action>,
     signals: Signals,
-    clock: Interval,
+    /// Wakes the loop for a frame (a timerfd: see [`FrameTimer`]).
+    frame_timer: FrameTimer,
+    /// Wakes the loop for the clock, on the wall clock's whole seconds.
+    clock_timer: FrameTimer,
+    next_tick: Instant,
     batch: Vec<MarketEvent>,
     /// When the oldest message behind the market data taken since the last frame reached its
     /// socket, if the source knows.
@@ -128,8 +133,11 @@ impl Inputs {
             _ = self.signals.term.recv() => out.push(Action::Signal("SIGTERM")),
             _ = self.signals.hup.recv() => out.push(Action::Signal("SIGHUP")),
             _ = self.signals.int.recv() => out.push(Action::Signal("SIGINT")),
-            _ = sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => return Wake::Draw,
-            _ = self.clock.tick() => out.push(Action::Tick(now_ms())),
+            _ = self.frame_timer.sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => return Wake::Draw,
+            _ = self.clock_timer.sleep_until(self.next_tick) => {
+                self.next_tick = next_second();
+                out.push(Action::Tick(now_ms()));
+            }
             a = w.events.recv(), if self.events_open => match a {
                 Some(a) => {
                     out.push(a);
@@ -238,6 +246,13 @@ pub fn frame_budget(fps: u32) -> Duration {
     Duration::from_millis((1000 / u64::from(fps.max(1))).max(1))
 }
 
+/// The next whole second of the wall clock (the status bar's clock ticks on it); a second
+/// missed is skipped, not caught up.
+fn next_second() -> Instant {
+    let to_next = 1000 - now_ms().rem_euclid(1000).unsigned_abs();
+    Instant::now() + Duration::from_millis(to_next)
+}
+
 /// Runs the TUI until the user quits or a signal arrives; restores the terminal on the way out.
 pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> {
     let guard = terminal::TerminalGuard::enter()?;
@@ -246,16 +261,12 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
     let (input_tx, keys) = mpsc::unbounded_channel();
     let input_task = tokio::spawn(input::run(input_tx));
     let budget = frame_budget(state.settings.fps);
-    let to_next_second = 1000 - now_ms().rem_euclid(1000) as u64;
-    let mut clock = interval_at(
-        Instant::now() + Duration::from_millis(to_next_second),
-        Duration::from_secs(1),
-    );
-    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut inputs = Inputs {
         keys,
         signals: Signals::new()?,
-        clock,
+        frame_timer: FrameTimer::new(),
+        clock_timer: FrameTimer::new(),
+        next_tick: next_second(),
         batch: Vec::with_capacity(MARKET_BATCH),
         arrived: None,
         market_open: true,
