@@ -1,11 +1,12 @@
-//! Where the bytes go: the client's output split into frames (each ends with the
-//! synchronized-update end `ESC[?2026l`), every cell that changed and every byte written
+//! Where the bytes go: the client's output split into frames (a large one is a synchronized
+//! update, `ESC[?2026h` … `ESC[?2026l`; a small one is what one read returns), every cell that changed and every byte written
 //! attributed to the pane it lands in.
 
 use ratatui::layout::Rect;
 use speedtrade::ui::layout;
 
-/// End of a synchronized update: one frame.
+/// Start and end of a synchronized update: one large frame.
+const FRAME_BEGIN: &[u8] = b"\x1b[?2026h";
 const FRAME_END: &[u8] = b"\x1b[?2026l";
 
 /// Per-pane counts over the frames seen.
@@ -64,11 +65,23 @@ impl Breakdown {
             .unwrap_or(self.panes.len())
     }
 
-    /// Takes output bytes; complete frames are attributed and applied to `parser`.
+    /// Takes output bytes; complete frames are attributed and applied to `parser`. A large
+    /// frame is a synchronized update (it may come in several reads: up to its end); a small
+    /// one is one write, so one read.
     pub fn feed(&mut self, chunk: &[u8], parser: &mut vt100::Parser) {
         self.pending.extend_from_slice(chunk);
-        while let Some(at) = find(&self.pending, FRAME_END) {
-            let frame: Vec<u8> = self.pending.drain(..at + FRAME_END.len()).collect();
+        loop {
+            let end = find(&self.pending, FRAME_END).map(|at| at + FRAME_END.len());
+            let open = find(&self.pending, FRAME_BEGIN);
+            let upto = match (open, end) {
+                // Something before a synchronized frame: a small frame.
+                (Some(0), Some(end)) => end,
+                (Some(0), None) => return,
+                (Some(begin), _) => begin,
+                (None, _) if self.pending.is_empty() => return,
+                (None, _) => self.pending.len(),
+            };
+            let frame: Vec<u8> = self.pending.drain(..upto).collect();
             self.frame(&frame, parser);
         }
     }

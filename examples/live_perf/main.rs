@@ -7,6 +7,7 @@
 //! cargo run --release --example live_perf                  # everything, ~9 minutes
 //! cargo run --release --example live_perf -- --only rates --rates 1000 --runs 1 --breakdown
 //! cargo run --release --example live_perf -- --only pair --bin OLD --against NEW --rates 10,100
+//! cargo run --release --example live_perf -- --only floor --runs 2   # what a wake-up costs
 //! ```
 //!
 //! Per rate (depth diffs per second per symbol; the six default symbols, BTCUSDT selected) and
@@ -17,6 +18,7 @@
 //! time the write until the parsed screen shows the new title, with no data (venue
 //! unreachable) and under a fast feed. Idle CPU is the client against an unreachable venue.
 
+mod floor;
 mod frames;
 mod pair;
 mod probe;
@@ -64,11 +66,16 @@ struct Args {
     /// Depth diffs per second during the memory run.
     #[arg(long, default_value_t = 1000)]
     memory_rate: u32,
-    /// Parts to run: idle, rates, keys, memory; `hold` only starts a simulator at the first
+    /// Parts to run: idle, rates, keys, memory; `floor` times a thread that only wakes 30
+    /// times a second (what a wake-up costs on this machine); `hold` only starts a simulator at the first
     /// rate (0: none, the venue unreachable) and the client, prints the client's pid and
     /// waits `--window` seconds (for a profiler: `perf record -g -p PID`); `pair` compares
     /// `--bin` with `--against` side by side.
-    #[arg(long, value_delimiter = ',', default_value = "idle,rates,keys,memory")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "floor,idle,rates,keys,memory"
+    )]
     only: Vec<String>,
     /// Also count changed cells and bytes per pane (costs the harness CPU, not the client's).
     #[arg(long)]
@@ -118,6 +125,9 @@ fn main() -> anyhow::Result<()> {
     let budget_ms = 1000.0 / fps + 2.0;
     let mut rows = Vec::new();
     let mut loads = vec![probe::loadavg()];
+    if args.only.iter().any(|o| o == "floor") {
+        floor::floor(&args, &mut rows)?;
+    }
     if args.only.iter().any(|o| o == "idle") {
         idle(&args, &mut rows)?;
         loads.push(probe::loadavg());

@@ -8,7 +8,7 @@ pub mod ws;
 mod ws_conn;
 
 pub use backoff::{Backoff, BackoffConfig, BackoffError};
-pub use pace::FramePace;
+pub use pace::{Arrival, FramePace};
 pub use timer::FrameTimer;
 pub use ws::{WsClient, WsCommand, WsConfig, WsError, WsEvent, WsSender};
 

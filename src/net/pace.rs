@@ -71,10 +71,39 @@ impl FramePace {
     }
 }
 
-/// The earlier of two arrival times; an unknown one yields to a known one.
-pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+/// A paced reader notes exactly when data first arrives on one pause in this many; the
+/// other pauses cost no wake-up for it (see [`Arrival`]).
+pub const SAMPLE_EVERY: u32 = 8;
+
+/// When a message reached its socket, for tick-to-screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// Never later than the message reached the socket.
+    pub at: Instant,
+    /// Whether `at` is when it arrived (to within a wake-up) rather than only a bound before
+    /// it. Noting the first arrival after a paced reader's pause takes a wake-up of its own,
+    /// so the reader does it on one pause in [`SAMPLE_EVERY`]; after the others, what it
+    /// reads is stamped with when it paused, and tick-to-screen leaves those frames out.
+    pub exact: bool,
+}
+
+impl Arrival {
+    /// Arrived at `at`.
+    pub fn exact(at: Instant) -> Self {
+        Self { at, exact: true }
+    }
+
+    /// Arrived at `at` or later.
+    pub fn after(at: Instant) -> Self {
+        Self { at, exact: false }
+    }
+}
+
+/// The earlier of two arrivals (on a tie, the bound); an unknown one yields to a known one.
+pub fn earliest(a: Option<Arrival>, b: Option<Arrival>) -> Option<Arrival> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
+        (Some(a), Some(b)) if a.at == b.at => Some(if a.exact { b } else { a }),
+        (Some(a), Some(b)) => Some(if a.at < b.at { a } else { b }),
         (a, b) => a.or(b),
     }
 }
@@ -120,6 +149,17 @@ mod tests {
         assert!(at > later && at <= later + 33 * MS, "{:?}", at - later);
         let on_grid = (at + LEAD - now).as_nanos() % (33 * MS).as_nanos();
         assert!(on_grid < 1000, "{on_grid} ns off the grid");
+    }
+
+    #[test]
+    fn the_earliest_arrival_decides_and_a_bound_there_makes_it_a_bound() {
+        let t = Instant::now();
+        let (e, b) = (Arrival::exact, Arrival::after);
+        assert_eq!(earliest(Some(e(t)), Some(b(t + MS))), Some(e(t)));
+        assert_eq!(earliest(Some(e(t + MS)), Some(b(t))), Some(b(t)));
+        assert_eq!(earliest(Some(e(t)), Some(b(t))), Some(b(t)));
+        assert_eq!(earliest(None, Some(e(t))), Some(e(t)));
+        assert_eq!(earliest(Some(b(t)), None), Some(b(t)));
     }
 
     #[test]

@@ -106,7 +106,12 @@ mod imp {
             loop {
                 let mut ready = self.0.readable().await?;
                 match nix::unistd::read(self.0.get_ref().0.as_fd(), &mut [0u8; 8]) {
-                    Ok(_) => return Ok(()),
+                    Ok(_) => {
+                        // One-shot and read: not readable until set again, so the next wait
+                        // need not try a read to learn that.
+                        ready.clear_ready();
+                        return Ok(());
+                    }
                     Err(Errno::EAGAIN) => ready.clear_ready(),
                     Err(Errno::EINTR) => {}
                     Err(e) => return Err(e.into()),

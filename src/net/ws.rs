@@ -11,7 +11,7 @@
 //! sees one stream in which a short stretch may repeat (it drops repeats by sequence number).
 
 use super::backoff::{Backoff, BackoffConfig, BackoffError};
-use super::pace::FramePace;
+use super::pace::{Arrival, FramePace};
 use super::ws_conn::{Drive, End, connect};
 use crate::domain::TimeMs;
 use crate::venue::ConnState;
@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// Settings for one [`WsClient`].
@@ -101,9 +100,9 @@ pub enum WsEvent {
         /// Local wall-clock receive time.
         received_ms: TimeMs,
         /// When it reached the socket, for tick-to-screen: when it was read or, for a paced
-        /// read, when the reader paused (it arrived after that: the stamp is never later than
-        /// the arrival, and at most a frame earlier).
-        arrived: Instant,
+        /// read, when the first data after the pause arrived — or only that it came after the
+        /// reader paused (see [`Arrival`]).
+        arrived: Arrival,
     },
     /// A binary message (not expected from the venues; counted by the owner).
     Binary {

@@ -2,6 +2,7 @@
 //! ping answers, silence clock) and the loop that drives it and its replacement ([`Drive`]).
 
 use super::lowat;
+use super::pace::{Arrival, SAMPLE_EVERY};
 use super::timer::FrameTimer;
 use super::ws::{WsCommand, WsConfig, WsEvent};
 use crate::domain::now_ms;
@@ -130,7 +131,7 @@ impl Conn {
     }
 
     /// Interprets one item from the socket, which reached it at `arrived` or later.
-    async fn on_message(&mut self, msg: Option<Result<Message, WsErr>>, arrived: Instant) -> Step {
+    async fn on_message(&mut self, msg: Option<Result<Message, WsErr>>, arrived: Arrival) -> Step {
         self.last_frame = Instant::now();
         match msg {
             Some(Ok(Message::Text(text))) => Step::Event(WsEvent::Text {
@@ -184,8 +185,15 @@ pub(super) struct Drive<'a> {
     /// Wakes the paced reader (a timerfd: see [`FrameTimer`]); `None` if not paced.
     resume: Option<FrameTimer>,
     /// The stamp for the next read: no data waiting on the socket reached it before this (the
-    /// reader paused then, or an earlier read left data behind).
-    unread_since: Option<Instant>,
+    /// reader paused then, or an earlier read left data behind), or it is when the first of it
+    /// did (noted during the pause).
+    unread_since: Option<Arrival>,
+    /// Pauses so far; one in [`SAMPLE_EVERY`] notes its first arrival.
+    pauses: u32,
+    /// This pause watches for its first arrival.
+    noting: bool,
+    /// The socket's low-water mark is raised.
+    raised: bool,
     /// When the socket was last read.
     last_read: Option<Instant>,
 }
@@ -214,6 +222,9 @@ impl<'a> Drive<'a> {
             paused_until: None,
             resume: cfg.pace.is_some().then(FrameTimer::new),
             unread_since: None,
+            pauses: 0,
+            noting: false,
+            raised: false,
             last_read: None,
         }
     }
@@ -266,10 +277,19 @@ impl<'a> Drive<'a> {
                 .flatten()
                 .min();
             let paused = self.paused_until.is_some();
+            let watch = self.watch();
             let result = tokio::select! {
                 biased;
                 cmd = self.cmd_rx.recv() => self.on_command(cur, cmd),
-                msg = cur.ws.next(), if !paused => self.on_read(cur, msg).await,
+                got = from_socket(&mut cur.ws, watch) => match got {
+                    FromSocket::Message(msg) => self.on_read(cur, msg).await,
+                    FromSocket::Arrived(at) => {
+                        // Noted; the rest of the frame's messages need not wake anyone.
+                        self.unread_since = Some(Arrival::exact(at));
+                        self.raise(cur);
+                        Ok(())
+                    }
+                },
                 () = resume_at(&mut self.resume, self.paused_until), if paused => {
                     self.resume(cur);
                     Ok(())
@@ -323,11 +343,35 @@ impl<'a> Drive<'a> {
         }
     }
 
+    /// What to watch the current socket for.
+    fn watch(&self) -> Watch {
+        match (
+            self.paused_until,
+            self.noting,
+            self.unread_since,
+            self.last_read,
+        ) {
+            (None, ..) => Watch::Read,
+            (Some(_), true, None, Some(at)) => Watch::Arrival(at),
+            _ => Watch::Nothing,
+        }
+    }
+
+    /// Raises the socket's low-water mark: arrivals stop waking the thread.
+    fn raise(&mut self, cur: &Conn) {
+        if let Some(fd) = socket(&cur.ws) {
+            self.raised = lowat::set(fd, lowat::WAITING);
+        }
+    }
+
     /// The pause is over: the socket is readable again at its first byte, and if nothing
     /// came meanwhile, the next data stamps itself when it arrives.
     fn resume(&mut self, cur: &Conn) {
         self.paused_until = None;
-        if let Some(fd) = socket(&cur.ws) {
+        self.noting = false;
+        if std::mem::take(&mut self.raised)
+            && let Some(fd) = socket(&cur.ws)
+        {
             lowat::set(fd, 1);
             if !lowat::pending(fd) {
                 self.unread_since = None;
@@ -342,7 +386,7 @@ impl<'a> Drive<'a> {
         cur: &mut Conn,
         msg: Option<Result<Message, WsErr>>,
     ) -> Result<(), End> {
-        let arrived = self.unread_since.take().unwrap_or_else(Instant::now);
+        let arrived = (self.unread_since.take()).unwrap_or_else(|| Arrival::exact(Instant::now()));
         let step = cur.on_message(msg, arrived).await;
         self.on_current(cur, step).await?;
         let mut drained = false;
@@ -367,12 +411,14 @@ impl<'a> Drive<'a> {
         if pace.worth_pacing(self.last_read, now) {
             self.paused_until = pace.resume_at(now);
             if self.paused_until.is_some() {
-                // Everything read, so what the next read finds came after now: stamped with
-                // now, it never looks younger than it is. Not waking to note the exact arrival
-                // saves a wake-up a frame; the mark keeps arrivals from waking the thread.
-                self.unread_since = Some(now);
-                if let Some(fd) = socket(&cur.ws) {
-                    lowat::set(fd, lowat::WAITING);
+                self.pauses = self.pauses.wrapping_add(1);
+                self.noting = self.pauses.is_multiple_of(SAMPLE_EVERY);
+                if !self.noting {
+                    // Everything read, so what the next read finds came after now: stamped
+                    // with now, it never looks younger than it is, and not waking to note its
+                    // arrival saves a wake-up a frame.
+                    self.unread_since = Some(Arrival::after(now));
+                    self.raise(cur);
                 }
             }
         }
@@ -414,7 +460,7 @@ impl<'a> Drive<'a> {
         let Some(next) = self.next.as_mut() else {
             return Ok(());
         };
-        match next.on_message(msg, Instant::now()).await {
+        match next.on_message(msg, Arrival::exact(Instant::now())).await {
             Step::Event(ev) => {
                 self.buffer.push(ev);
                 if self.buffer.len() >= self.cfg.max_buffered {
@@ -483,6 +529,32 @@ impl<'a> Drive<'a> {
     }
 }
 
+/// What the socket is watched for.
+enum Watch {
+    /// Messages.
+    Read,
+    /// Paused: only when data first arrives after the given time (when the reading paused).
+    Arrival(Instant),
+    /// Paused, and that is known.
+    Nothing,
+}
+
+/// What the current socket had.
+enum FromSocket {
+    /// A message (or its end).
+    Message(Option<Result<Message, WsErr>>),
+    /// Data reached the paused socket at this time (at the latest).
+    Arrived(Instant),
+}
+
+async fn from_socket(ws: &mut Ws, watch: Watch) -> FromSocket {
+    match watch {
+        Watch::Read => FromSocket::Message(ws.next().await),
+        Watch::Arrival(paused_at) => FromSocket::Arrived(first_arrival(ws, paused_at).await),
+        Watch::Nothing => std::future::pending().await,
+    }
+}
+
 /// The TCP socket under a WebSocket.
 fn tcp(ws: &Ws) -> Option<&TcpStream> {
     match ws.get_ref() {
@@ -494,6 +566,23 @@ fn tcp(ws: &Ws) -> Option<&TcpStream> {
 
 fn socket(ws: &Ws) -> Option<BorrowedFd<'_>> {
     tcp(ws).map(AsFd::as_fd)
+}
+
+/// When data first reached the TCP socket under `ws` after `paused_at`, without reading it.
+async fn first_arrival(ws: &Ws, paused_at: Instant) -> Instant {
+    let Some(tcp) = tcp(ws) else {
+        return std::future::pending().await;
+    };
+    // Something there already (or the socket's end): it came after the pause began. A peek
+    // that finds nothing clears the socket's readiness, so the next wake-up is new data.
+    if tcp.peek(&mut [0u8; 1]).now_or_never().is_some() {
+        return paused_at;
+    }
+    match tcp.readable().await {
+        Ok(()) => Instant::now(),
+        // Reading will say what went wrong.
+        Err(_) => std::future::pending().await,
+    }
 }
 
 async fn next_message(next: &mut Option<Conn>) -> Option<Result<Message, WsErr>> {

@@ -13,7 +13,7 @@ pub use source::MarketSource;
 use crate::app::{Action, AppState, Command, update};
 use crate::domain::now_ms;
 use crate::net::FrameTimer;
-use crate::net::pace::earliest;
+use crate::net::pace::{Arrival, earliest};
 use crate::venue::MarketEvent;
 use futures_util::FutureExt as _;
 use std::io::Write;
@@ -82,7 +82,7 @@ struct Inputs {
     batch: Vec<MarketEvent>,
     /// When the oldest message behind the market data taken since the last frame reached its
     /// socket, if the source knows.
-    arrived: Option<Instant>,
+    arrived: Option<Arrival>,
     market_open: bool,
     events_open: bool,
 }
@@ -307,7 +307,8 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
                 if let Some(pace) = &wiring.pace {
                     pace.frame_due(frames.last + frames.budget);
                 }
-                let since = earliest(frames.undrawn_since.take(), inputs.arrived.take());
+                let undrawn = frames.undrawn_since.take().map(Arrival::exact);
+                let since = earliest(undrawn, inputs.arrived.take());
                 record_latency(&wiring, since, written > 0);
             }
             Wake::Actions(actions, source) => {
@@ -335,15 +336,17 @@ fn apply(
     Ok(())
 }
 
-/// Counts the frame and, if it showed new market data, how long that data waited.
-fn record_latency(wiring: &Wiring, since: Option<Instant>, wrote: bool) {
+/// Counts the frame and, if it showed new market data whose oldest arrival is known, how long
+/// that data waited (a frame whose oldest data is known only to have come after a paced
+/// reader paused is left out: see [`Arrival`]).
+fn record_latency(wiring: &Wiring, since: Option<Arrival>, wrote: bool) {
     let Some(h) = &wiring.latency else { return };
     if let Ok(mut h) = h.lock() {
         if wrote {
             h.frame();
         }
-        if let Some(t) = since {
-            h.record(t.elapsed());
+        if let Some(t) = since.filter(|t| t.exact) {
+            h.record(t.at.elapsed());
         }
     }
 }

@@ -18,7 +18,7 @@ pub trait MarketSource: Send {
 
     /// When the oldest message behind the events returned since the last call reached its
     /// socket, if the source knows (tick-to-screen counts from there).
-    fn take_arrived(&mut self) -> Option<tokio::time::Instant> {
+    fn take_arrived(&mut self) -> Option<crate::net::Arrival> {
         None
     }
 }
@@ -52,7 +52,7 @@ impl MarketSource for MarketReceiver {
         })
     }
 
-    fn take_arrived(&mut self) -> Option<tokio::time::Instant> {
+    fn take_arrived(&mut self) -> Option<crate::net::Arrival> {
         MarketReceiver::take_arrived(self)
     }
 }

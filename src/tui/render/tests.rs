@@ -213,9 +213,32 @@ fn an_unchanged_frame_sends_nothing_and_a_change_sends_little() {
     assert!(first > 0);
     assert!(screen.frame_with(|f, _| text(f, "price 101.25")).is_empty());
     let change = screen.frame_with(|f, _| text(f, "price 101.26")).to_vec();
-    // Sync markers (16), one cursor move, one colour, one digit, a reset.
-    assert!(change.len() <= 40, "{}", String::from_utf8_lossy(&change));
-    assert!(change.ends_with(b"\x1b[?2026l"));
+    // One cursor move, one colour, one digit, a reset; too small to arrive in pieces, so
+    // without the synchronized-update markers.
+    assert!(change.len() <= 24, "{}", String::from_utf8_lossy(&change));
+    assert!(!change.starts_with(b"\x1b[?2026h"));
+}
+
+#[test]
+fn a_frame_large_enough_to_arrive_in_pieces_is_one_synchronized_update() {
+    let mut screen = Screen::new(100, 30);
+    let fill = |f: &mut ratatui::Frame, c: &str| {
+        let area = f.area();
+        for y in 0..area.height {
+            let row = c.repeat(usize::from(area.width));
+            f.buffer_mut()
+                .set_string(0, y, row, Style::new().fg(Color::Green));
+        }
+        Drawn {
+            areas: vec![area],
+            cursor: None,
+        }
+    };
+    for c in ["a", "b"] {
+        let frame = screen.frame_with(|f, _| fill(f, c)).to_vec();
+        assert!(frame.len() > 1024, "{} bytes", frame.len());
+        assert!(frame.starts_with(b"\x1b[?2026h") && frame.ends_with(b"\x1b[?2026l"));
+    }
 }
 
 #[test]

@@ -11,16 +11,15 @@
 
 use crate::book::BookSync;
 use crate::domain::{BookTop, Symbol};
-use crate::net::pace::earliest;
+use crate::net::pace::{Arrival, earliest};
 use crate::venue::MarketEvent;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
-use tokio::time::Instant;
 
 /// An event on the feed's channel, with when its message reached the socket (if it came from
 /// one), for tick-to-screen.
-pub(crate) type Stamped = (MarketEvent, Option<Instant>);
+pub(crate) type Stamped = (MarketEvent, Option<Arrival>);
 
 /// A book its connection task applies diffs to and the receiver reads the top of. Never hold
 /// its lock while calling into the [`Board`] (neither side nests the two locks).
@@ -38,7 +37,7 @@ struct Slot {
     source: Option<(SharedBook, usize)>,
     dirty: bool,
     /// When the oldest change not yet taken reached the socket.
-    since: Option<Instant>,
+    since: Option<Arrival>,
 }
 
 impl Slot {
@@ -99,14 +98,14 @@ impl Board {
     }
 
     /// [`Board::changed`] by a message that reached the socket at `arrived`.
-    pub fn changed_at(&self, symbol: &Symbol, arrived: Option<Instant>) {
+    pub fn changed_at(&self, symbol: &Symbol, arrived: Option<Arrival>) {
         let inner = self.lock();
         if inner.slots.contains_key(symbol) {
             self.mark(inner, symbol, arrived);
         }
     }
 
-    fn mark(&self, mut inner: MutexGuard<'_, Inner>, symbol: &Symbol, arrived: Option<Instant>) {
+    fn mark(&self, mut inner: MutexGuard<'_, Inner>, symbol: &Symbol, arrived: Option<Arrival>) {
         let Some(slot) = inner.slots.get_mut(symbol) else {
             return;
         };
@@ -177,7 +176,7 @@ pub struct MarketReceiver {
     book_turn: bool,
     /// When the oldest message behind the events delivered since [`Self::take_arrived`]
     /// reached the socket.
-    arrived: Option<Instant>,
+    arrived: Option<Arrival>,
 }
 
 impl MarketReceiver {
@@ -192,7 +191,7 @@ impl MarketReceiver {
 
     /// When the oldest message behind the events delivered since the last call reached the
     /// socket (`None` if none came from one).
-    pub fn take_arrived(&mut self) -> Option<Instant> {
+    pub fn take_arrived(&mut self) -> Option<Arrival> {
         self.arrived.take()
     }
 
@@ -261,6 +260,7 @@ mod tests {
     use super::*;
     use crate::domain::VenueId;
     use std::sync::Arc;
+    use tokio::time::Instant;
 
     #[tokio::test]
     async fn a_burst_of_book_updates_conflates_to_the_latest() {
@@ -400,26 +400,27 @@ mod tests {
         } = attached();
         let t0 = Instant::now();
         let ms = std::time::Duration::from_millis;
+        let at = |d| Some(Arrival::exact(t0 + ms(d)));
         // Three diffs while the slot waits: the first one's arrival counts.
-        board.changed_at(&sym, Some(t0 + ms(5)));
-        board.changed_at(&sym, Some(t0 + ms(2)));
-        board.changed_at(&sym, Some(t0 + ms(9)));
+        board.changed_at(&sym, at(5));
+        board.changed_at(&sym, at(2));
+        board.changed_at(&sym, at(9));
         let notice = MarketEvent::Notice {
             venue: VenueId::Binance,
             message: "hi".into(),
         };
-        tx.send((notice.clone(), Some(t0 + ms(7)))).await.unwrap();
+        tx.send((notice.clone(), at(7))).await.unwrap();
         let mut got = vec![];
         recv.drain(&mut got, 10);
         assert_eq!(got.len(), 2);
-        assert_eq!(recv.take_arrived(), Some(t0 + ms(2)));
+        assert_eq!(recv.take_arrived(), at(2));
         assert_eq!(recv.take_arrived(), None, "taken once");
         // A later diff starts a new wait from its own arrival.
-        board.changed_at(&sym, Some(t0 + ms(20)));
+        board.changed_at(&sym, at(20));
         tx.send((notice, None)).await.unwrap();
         got.clear();
         recv.drain(&mut got, 10);
         assert_eq!(got.len(), 2);
-        assert_eq!(recv.take_arrived(), Some(t0 + ms(20)));
+        assert_eq!(recv.take_arrived(), at(20));
     }
 }

@@ -6,6 +6,7 @@ use super::board::{Board, SharedBook, lock_book};
 use super::stats::FeedStats;
 use crate::book::{BookSync, DepthDiff, DepthSnapshot, DiffOutcome, SnapshotOutcome};
 use crate::domain::Symbol;
+use crate::net::Arrival;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -100,7 +101,7 @@ impl Books {
         diff: &DepthDiff,
         stats: &FeedStats,
         board: &Board,
-        arrived: Instant,
+        arrived: Arrival,
     ) -> Next {
         let Some(b) = self.map.get_mut(symbol) else {
             return Next::Idle;

@@ -6,7 +6,7 @@ use super::books::{Books, Next};
 use super::{Shared, StreamSpec};
 use crate::book::{DepthDiff, DepthSnapshot};
 use crate::domain::{Symbol, Ticker24h, TimeMs};
-use crate::net::{WsClient, WsConfig, WsEvent};
+use crate::net::{Arrival, WsClient, WsConfig, WsEvent};
 use crate::venue::binance::depth::decode_depth_update;
 use crate::venue::binance::market_rest::RestError;
 use crate::venue::binance::parse::{ControlReply, MarketMessage, ParseError, parse_frame};
@@ -89,7 +89,7 @@ pub(crate) fn spawn(shared: Arc<Shared>, id: usize, cmds: mpsc::UnboundedReceive
         opened: false,
         snap_tx,
         diff: DepthDiff::default(),
-        arrived: Instant::now(),
+        arrived: Arrival::exact(Instant::now()),
     };
     tokio::spawn(task.run(cmds, snap_rx));
 }
@@ -111,7 +111,7 @@ struct Conn {
     snap_tx: mpsc::Sender<SnapResult>,
     diff: DepthDiff,
     /// When the frame being handled reached the socket.
-    arrived: Instant,
+    arrived: Arrival,
 }
 
 impl Conn {

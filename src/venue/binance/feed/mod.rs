@@ -203,7 +203,7 @@ impl Shared {
     }
 
     /// [`Shared::emit`] for an event from a message that reached the socket at `arrived`.
-    pub async fn emit_at(&self, ev: MarketEvent, arrived: tokio::time::Instant) -> Result<(), ()> {
+    pub async fn emit_at(&self, ev: MarketEvent, arrived: crate::net::Arrival) -> Result<(), ()> {
         self.events.send((ev, Some(arrived))).await.map_err(drop)
     }
 
