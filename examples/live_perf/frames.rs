@@ -67,19 +67,22 @@ impl Breakdown {
 
     /// Takes output bytes; complete frames are attributed and applied to `parser`. A large
     /// frame is a synchronized update (it may come in several reads: up to its end); a small
-    /// one is one write, so one read.
+    /// one is one write, counted as what one read returns (two small frames read together
+    /// count as one, so per-frame figures are approximate).
     pub fn feed(&mut self, chunk: &[u8], parser: &mut vt100::Parser) {
         self.pending.extend_from_slice(chunk);
         loop {
             let end = find(&self.pending, FRAME_END).map(|at| at + FRAME_END.len());
             let open = find(&self.pending, FRAME_BEGIN);
             let upto = match (open, end) {
-                // Something before a synchronized frame: a small frame.
                 (Some(0), Some(end)) => end,
                 (Some(0), None) => return,
+                // Something before a synchronized frame: a small frame.
                 (Some(begin), _) => begin,
-                (None, _) if self.pending.is_empty() => return,
-                (None, _) => self.pending.len(),
+                (None, _) => match held_back(&self.pending) {
+                    0 => return,
+                    n => n,
+                },
             };
             let frame: Vec<u8> = self.pending.drain(..upto).collect();
             self.frame(&frame, parser);
@@ -122,6 +125,15 @@ impl Breakdown {
         }
         self.bytes[pane] += (bytes.len() - start) as u64;
     }
+}
+
+/// How much of `pending` (which holds no whole start marker) is a frame: all of it but a
+/// tail that may be the start of a marker cut by a read.
+fn held_back(pending: &[u8]) -> usize {
+    let from = pending.len().saturating_sub(FRAME_BEGIN.len() - 1);
+    (from..pending.len())
+        .find(|&i| FRAME_BEGIN.starts_with(&pending[i..]))
+        .unwrap_or(pending.len())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

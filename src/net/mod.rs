@@ -6,6 +6,7 @@ pub mod pace;
 pub mod timer;
 pub mod ws;
 mod ws_conn;
+mod ws_socket;
 
 pub use backoff::{Backoff, BackoffConfig, BackoffError};
 pub use pace::{Arrival, FramePace};

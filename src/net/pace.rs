@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// How long before the screen's frame a paced reader reads again: time to parse and apply a
-/// frame's worth of messages (and for the timer's millisecond granularity).
+/// frame's worth of messages.
 pub const LEAD: Duration = Duration::from_millis(2);
 
 /// The screen's frame grid, as the screen last published it.
@@ -158,6 +158,7 @@ mod tests {
         assert_eq!(earliest(Some(e(t)), Some(b(t + MS))), Some(e(t)));
         assert_eq!(earliest(Some(e(t + MS)), Some(b(t))), Some(b(t)));
         assert_eq!(earliest(Some(e(t)), Some(b(t))), Some(b(t)));
+        assert_eq!(earliest(Some(b(t)), Some(e(t))), Some(b(t)));
         assert_eq!(earliest(None, Some(e(t))), Some(e(t)));
         assert_eq!(earliest(Some(b(t)), None), Some(b(t)));
     }

@@ -31,6 +31,16 @@ impl FrameTimer {
         Self { fd, armed: None }
     }
 
+    /// Drops the deadline a dropped wait left set, so it does not wake the thread for nothing.
+    pub fn cancel(&mut self) {
+        if self.armed.take().is_some()
+            && let Some(fd) = &self.fd
+            && let Err(e) = fd.disarm()
+        {
+            tracing::debug!("timerfd_settime failed ({e})");
+        }
+    }
+
     /// Waits until `at` (at once if it has passed). Cancel-safe: a wait dropped before the
     /// deadline leaves the timer set, and the next wait for the same deadline goes on.
     pub async fn sleep_until(&mut self, at: Instant) {
@@ -101,6 +111,17 @@ mod imp {
             Ok(self.0.get_ref().0.set(when, TimerSetTimeFlags::empty())?)
         }
 
+        /// Takes an expiry waiting to be read, if there is one.
+        #[cfg(test)]
+        pub fn take_expiry(&self) -> bool {
+            nix::unistd::read(self.0.get_ref().0.as_fd(), &mut [0u8; 8]).is_ok()
+        }
+
+        /// Unsets the timer (and forgets an expiry not yet read).
+        pub fn disarm(&self) -> io::Result<()> {
+            Ok(self.0.get_ref().0.unset()?)
+        }
+
         /// Waits for the timer to expire and takes the expiry.
         pub async fn expired(&self) -> io::Result<()> {
             loop {
@@ -136,6 +157,10 @@ mod imp {
         }
 
         pub fn arm(&self, _after: Duration) -> io::Result<()> {
+            match *self {}
+        }
+
+        pub fn disarm(&self) -> io::Result<()> {
             match *self {}
         }
 
@@ -175,8 +200,8 @@ mod tests {
         assert!(t.sleep_until(first).now_or_never().is_none(), "not yet");
         // The dropped wait's deadline passes unread; a later deadline must not fire early.
         tokio::time::sleep(20 * MS).await;
-        let later = Instant::now() + 30 * MS;
-        let raced = tokio::time::timeout(15 * MS, t.sleep_until(later)).await;
+        let later = Instant::now() + 200 * MS;
+        let raced = tokio::time::timeout(30 * MS, t.sleep_until(later)).await;
         assert!(raced.is_err(), "the old expiry woke the new deadline");
         t.sleep_until(later).await;
         assert!(Instant::now() >= later);
@@ -185,5 +210,16 @@ mod tests {
         assert!(t.sleep_until(same).now_or_never().is_none());
         t.sleep_until(same).await;
         assert!(Instant::now() >= same);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_cancelled_deadline_does_not_fire() {
+        let mut t = FrameTimer::new();
+        let soon = Instant::now() + 5 * MS;
+        assert!(t.sleep_until(soon).now_or_never().is_none());
+        t.cancel();
+        tokio::time::sleep(20 * MS).await;
+        let fd = t.fd.as_ref().expect("a timerfd on Linux");
+        assert!(!fd.take_expiry(), "the timer still went off");
     }
 }

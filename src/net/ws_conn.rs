@@ -5,12 +5,12 @@ use super::lowat;
 use super::pace::{Arrival, SAMPLE_EVERY};
 use super::timer::FrameTimer;
 use super::ws::{WsCommand, WsConfig, WsEvent};
+use super::ws_socket::{FromSocket, Watch, from_socket, socket};
 use crate::domain::now_ms;
 use crate::venue::ConnState;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -285,7 +285,7 @@ impl<'a> Drive<'a> {
                     FromSocket::Message(msg) => self.on_read(cur, msg).await,
                     FromSocket::Arrived(at) => {
                         // Noted; the rest of the frame's messages need not wake anyone.
-                        self.unread_since = Some(Arrival::exact(at));
+                        self.unread_since = Some(at);
                         self.raise(cur);
                         Ok(())
                     }
@@ -369,14 +369,23 @@ impl<'a> Drive<'a> {
     fn resume(&mut self, cur: &Conn) {
         self.paused_until = None;
         self.noting = false;
-        if std::mem::take(&mut self.raised)
-            && let Some(fd) = socket(&cur.ws)
-        {
+        let Some(fd) = socket(&cur.ws) else {
+            return;
+        };
+        if std::mem::take(&mut self.raised) {
             lowat::set(fd, 1);
-            if !lowat::pending(fd) {
-                self.unread_since = None;
-            }
         }
+        if self.unread_since.is_some() && !lowat::pending(fd) {
+            self.unread_since = None;
+        }
+    }
+
+    /// Forgets a pause of the socket that is going away (a new one is read as it arrives).
+    fn end_pause(&mut self) {
+        self.paused_until = None;
+        self.noting = false;
+        self.raised = false;
+        self.unread_since = None;
     }
 
     /// The current socket had something: takes it and whatever else is waiting, then, if the
@@ -386,11 +395,15 @@ impl<'a> Drive<'a> {
         cur: &mut Conn,
         msg: Option<Result<Message, WsErr>>,
     ) -> Result<(), End> {
-        let arrived = (self.unread_since.take()).unwrap_or_else(|| Arrival::exact(Instant::now()));
+        let now = Instant::now();
+        let arrived = self.unread_since.take().unwrap_or(Arrival::exact(now));
         let step = cur.on_message(msg, arrived).await;
         self.on_current(cur, step).await?;
         let mut drained = false;
+        // When the socket was last found empty: what comes after arrived after this.
+        let mut polled = now;
         for _ in 1..MAX_READ_BATCH {
+            polled = Instant::now();
             let Some(msg) = cur.ws.next().now_or_never() else {
                 drained = true;
                 break;
@@ -407,7 +420,7 @@ impl<'a> Drive<'a> {
             self.unread_since = Some(arrived);
             return Ok(());
         }
-        let now = Instant::now();
+        let now = polled;
         if pace.worth_pacing(self.last_read, now) {
             self.paused_until = pace.resume_at(now);
             if self.paused_until.is_some() {
@@ -507,6 +520,7 @@ impl<'a> Drive<'a> {
             return Ok(());
         };
         let old = std::mem::replace(cur, next);
+        self.end_pause();
         tokio::spawn(old.close());
         for ev in std::mem::take(&mut self.buffer) {
             self.emit(ev).await?;
@@ -526,62 +540,6 @@ impl<'a> Drive<'a> {
             self.retry_at = Some(Instant::now() + REPLACE_RETRY);
         }
         Ok(())
-    }
-}
-
-/// What the socket is watched for.
-enum Watch {
-    /// Messages.
-    Read,
-    /// Paused: only when data first arrives after the given time (when the reading paused).
-    Arrival(Instant),
-    /// Paused, and that is known.
-    Nothing,
-}
-
-/// What the current socket had.
-enum FromSocket {
-    /// A message (or its end).
-    Message(Option<Result<Message, WsErr>>),
-    /// Data reached the paused socket at this time (at the latest).
-    Arrived(Instant),
-}
-
-async fn from_socket(ws: &mut Ws, watch: Watch) -> FromSocket {
-    match watch {
-        Watch::Read => FromSocket::Message(ws.next().await),
-        Watch::Arrival(paused_at) => FromSocket::Arrived(first_arrival(ws, paused_at).await),
-        Watch::Nothing => std::future::pending().await,
-    }
-}
-
-/// The TCP socket under a WebSocket.
-fn tcp(ws: &Ws) -> Option<&TcpStream> {
-    match ws.get_ref() {
-        MaybeTlsStream::Plain(s) => Some(s),
-        MaybeTlsStream::Rustls(s) => Some(s.get_ref().0),
-        _ => None,
-    }
-}
-
-fn socket(ws: &Ws) -> Option<BorrowedFd<'_>> {
-    tcp(ws).map(AsFd::as_fd)
-}
-
-/// When data first reached the TCP socket under `ws` after `paused_at`, without reading it.
-async fn first_arrival(ws: &Ws, paused_at: Instant) -> Instant {
-    let Some(tcp) = tcp(ws) else {
-        return std::future::pending().await;
-    };
-    // Something there already (or the socket's end): it came after the pause began. A peek
-    // that finds nothing clears the socket's readiness, so the next wake-up is new data.
-    if tcp.peek(&mut [0u8; 1]).now_or_never().is_some() {
-        return paused_at;
-    }
-    match tcp.readable().await {
-        Ok(()) => Instant::now(),
-        // Reading will say what went wrong.
-        Err(_) => std::future::pending().await,
     }
 }
 

@@ -115,7 +115,7 @@ impl Inputs {
     async fn next(&mut self, w: &mut Wiring, draw_at: Option<Instant>) -> Wake {
         let mut out = Vec::new();
         if draw_at.is_some_and(|at| at <= Instant::now()) {
-            // Due now: no trip through the timer (it would wait for its next millisecond tick).
+            // Due now: no trip through the timer and the runtime.
             self.more_keys(&mut out);
             return match out.is_empty() {
                 true => Wake::Draw,
@@ -240,8 +240,9 @@ impl Frames {
 }
 
 /// The time between frames at `fps` frames a second, in whole milliseconds (rounded down, at
-/// least one): the runtime's timers tick in milliseconds, so a grid of 33.3 ms would wake
-/// after 33, 33 and 34 ms in turn — uneven frames, and one in three a millisecond late.
+/// least one): evenly spaced and never slower than asked. (On Tokio's millisecond timer a
+/// 33.3 ms grid woke after 33, 33 and 34 ms in turn, one frame in three a millisecond late;
+/// the frame timer is a timerfd now, and the grid stays a whole number of milliseconds.)
 pub fn frame_budget(fps: u32) -> Duration {
     Duration::from_millis((1000 / u64::from(fps.max(1))).max(1))
 }
@@ -304,6 +305,8 @@ pub async fn run(mut state: AppState, mut wiring: Wiring) -> anyhow::Result<()> 
                 };
                 frames.drawn(start);
                 frames.asked = None;
+                // Drawn before its timer (a key, or data just before the grid): unset it.
+                inputs.frame_timer.cancel();
                 if let Some(pace) = &wiring.pace {
                     pace.frame_due(frames.last + frames.budget);
                 }
