@@ -9,6 +9,7 @@ use ratatui::backend::{CrosstermBackend, TestBackend};
 use speedtrade::app::{Action, AppState, KeyMap, update};
 use speedtrade::config;
 use speedtrade::domain::*;
+use speedtrade::tui::render::Screen;
 use speedtrade::venue::MarketEvent;
 use std::hint::black_box;
 
@@ -118,13 +119,11 @@ fn render(c: &mut Criterion) {
     let mut mid = 9_000_000;
     c.bench_function("frame_diff_encode_200x50_book_changed", |b| {
         b.iter(|| {
-            mid += if mid % 2 == 0 { 3 } else { -2 };
+            let top = moved_book(&mut mid);
+            let symbol = btc.clone();
             update(
                 &mut state,
-                Action::Market(MarketEvent::Book {
-                    symbol: btc.clone(),
-                    top: book(mid),
-                }),
+                Action::Market(MarketEvent::Book { symbol, top }),
             );
             term.draw(|f| speedtrade::ui::draw(f, &state))
                 .expect("draw");
@@ -132,28 +131,40 @@ fn render(c: &mut Criterion) {
     });
 }
 
-/// Trade `id` of BTCUSDT at `price`, in the minute after the candles (10 ms apart).
-/// The book moves (every price, by turns 3 cents up and 2 down) and the frame is drawn;
-/// returns the bytes the frame sends.
-fn book_update(
-    state: &mut AppState,
-    screen: &mut speedtrade::tui::render::Screen,
-    btc: &Symbol,
-    mid: &mut i64,
-) -> usize {
-    *mid += if *mid % 2 == 0 { 3 } else { -2 };
-    let top = book(*mid);
-    update(
-        state,
-        Action::Market(MarketEvent::Book {
-            symbol: btc.clone(),
-            top,
-        }),
-    );
+/// The populated state and a screen that has drawn it all once, for the incremental benches.
+fn drawn() -> (AppState, Screen) {
+    let mut state = populated();
+    let mut screen = Screen::new(200, 50);
+    let all = state.damage.take();
+    screen.frame(&state, all);
+    (state, screen)
+}
+
+/// Applies `action` and draws the frame; returns the bytes the frame sends.
+fn frame_after(state: &mut AppState, screen: &mut Screen, action: Action) -> usize {
+    update(state, action);
     let damage = state.damage.take();
     screen.frame(state, damage).len()
 }
 
+/// The book around `mid` after it moves: every price, by turns 3 cents up and 2 down.
+fn moved_book(mid: &mut i64) -> BookTop {
+    *mid += if *mid % 2 == 0 { 3 } else { -2 };
+    book(*mid)
+}
+
+/// The book moves ([`moved_book`]) and the frame is drawn; returns the bytes the frame sends.
+fn book_update(state: &mut AppState, screen: &mut Screen, btc: &Symbol, mid: &mut i64) -> usize {
+    let top = moved_book(mid);
+    let symbol = btc.clone();
+    frame_after(
+        state,
+        screen,
+        Action::Market(MarketEvent::Book { symbol, top }),
+    )
+}
+
+/// Trade `id` of BTCUSDT at `price`, in the minute after the candles (10 ms apart).
 fn trade(btc: &Symbol, id: u64, price: Price) -> Trade {
     Trade {
         symbol: btc.clone(),
@@ -171,11 +182,7 @@ fn trade(btc: &Symbol, id: u64, price: Price) -> Trade {
 
 fn incremental(c: &mut Criterion) {
     use speedtrade::app::Damage;
-    use speedtrade::tui::render::Screen;
-    let mut state = populated();
-    let mut screen = Screen::new(200, 50);
-    let all = state.damage.take();
-    screen.frame(&state, all);
+    let (mut state, mut screen) = drawn();
     for (name, part) in [
         ("pane_book", Damage::BOOK),
         ("pane_chart", Damage::CHART),
@@ -195,9 +202,11 @@ fn incremental(c: &mut Criterion) {
         b.iter(|| {
             id += 1;
             let t = trade(&btc, id, price(9_000_000 + (id as i64 * 7) % 50));
-            update(&mut state, Action::Market(MarketEvent::Trade(t)));
-            let damage = state.damage.take();
-            screen.frame(&state, damage).len()
+            frame_after(
+                &mut state,
+                &mut screen,
+                Action::Market(MarketEvent::Trade(t)),
+            )
         })
     });
 }
@@ -205,20 +214,18 @@ fn incremental(c: &mut Criterion) {
 /// A trade at a new high every time: the chart's scale moves, so all of it is drawn again (a
 /// trade inside the range redraws only the newest candle, as `incremental_trade` measures).
 fn trending(c: &mut Criterion) {
-    use speedtrade::tui::render::Screen;
-    let mut state = populated();
-    let mut screen = Screen::new(200, 50);
-    let all = state.damage.take();
-    screen.frame(&state, all);
+    let (mut state, mut screen) = drawn();
     let btc = Symbol::new("BTCUSDT").expect("symbol");
     let mut id = 1000;
     c.bench_function("incremental_trade_new_high_200x50", |b| {
         b.iter(|| {
             id += 1;
             let t = trade(&btc, id, price(9_100_000 + id as i64));
-            update(&mut state, Action::Market(MarketEvent::Trade(t)));
-            let damage = state.damage.take();
-            screen.frame(&state, damage).len()
+            frame_after(
+                &mut state,
+                &mut screen,
+                Action::Market(MarketEvent::Trade(t)),
+            )
         })
     });
 }
@@ -236,11 +243,7 @@ fn evict(sweep: &mut [u64]) {
 }
 
 fn cold(c: &mut Criterion) {
-    use speedtrade::tui::render::Screen;
-    let mut state = populated();
-    let mut screen = Screen::new(200, 50);
-    let all = state.damage.take();
-    screen.frame(&state, all);
+    let (mut state, mut screen) = drawn();
     let btc = Symbol::new("BTCUSDT").expect("symbol");
     let mut sweep = vec![0u64; 4 << 20];
     let mut mid = 9_000_000;
